@@ -1,0 +1,113 @@
+"""Carries out outbox entries: stores each event per workstation, then pushes it.
+
+This runs off the request path, from the outbox table's stream, so a route's
+latency does not grow with the number of watchers, and an entry committed with
+its change is delivered even if the process that made the change died.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.delivery.push import ConnectionGone, PushFailed, push
+from chalicelib.domain.records import Delivery
+from chalicelib.settings import Settings
+from chalicelib.storage import events, handoffs, workstations
+from chalicelib.storage import sessions as session_store
+
+log = logging.getLogger(__name__)
+
+STORE_ATTEMPTS = 5
+# Pushes wait on the network; threads let 1000 watchers go out in parallel.
+WORKERS = 32
+
+
+def deliver(settings: Settings, source_id: str, delivery: Delivery,
+            created_at: float) -> int:
+    """Store and push one event to all its recipients; return how many got it."""
+    data = _with_holder(delivery)
+    recipients = set(delivery.workstations)
+    if delivery.watchers_of:
+        recipients.update(workstations.watchers(delivery.watchers_of))
+    if delivery.close_requests_of:
+        item_id, session_id = delivery.close_requests_of
+        recipients.update(handoffs.close_pending(item_id, session_id, clock.now()))
+
+    time = clock.iso(created_at)
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        done = pool.map(
+            lambda r: _store_and_push(settings, r, source_id, delivery.type, time, data),
+            events.recipients(sorted(recipients)),
+        )
+        return sum(1 for stored in done if stored)
+
+
+def _with_holder(delivery: Delivery) -> dict[str, Any]:
+    if delivery.holder_of is None or delivery.data.get("holder"):
+        return delivery.data
+    session = session_store.read_history(*delivery.holder_of)
+    holder = session.holder.to_dict() if session else None
+    return {**delivery.data, "holder": holder}
+
+
+def _store_and_push(settings: Settings, recipient: events.Recipient | None,
+                    source_id: str, event_type: str, time: str,
+                    data: dict[str, Any]) -> bool:
+    for _ in range(STORE_ATTEMPTS):
+        if recipient is None:
+            return False
+        try:
+            stored = events.store(recipient, source_id, event_type, time, data,
+                                  clock.now(), settings.event_retention_seconds)
+        except events.AlreadyStored:
+            return False
+        except events.CounterMoved:
+            recipient = events.recipient(recipient.workstation_id)
+            continue
+        push_to_connections(recipient.workstation_id, recipient.live_connections,
+                            stored.frame())
+        return True
+    raise events.CounterMoved()
+
+
+def push_to_connections(workstation_id: str, connection_ids: Iterable[str],
+                        frame: dict[str, Any]) -> None:
+    """A failed push never fails the caller: the event is stored for replay."""
+    for connection_id in connection_ids:
+        try:
+            push(connection_id, frame)
+        except ConnectionGone:
+            events.remove_connection(workstation_id, connection_id)
+        except PushFailed as exc:
+            log.warning("push failed", extra={"workstation_id": workstation_id,
+                                              "error": str(exc)})
+
+
+def replay(workstation_id: str, connection_id: str, after: str) -> str:
+    """Send stored events after `after` to one connection, in order; return the
+    last id sent. Stops early when the connection turns out to be gone."""
+    last = after
+    for stored in events.events_after(workstation_id, after, clock.now()):
+        try:
+            push(connection_id, stored.frame())
+        except ConnectionGone:
+            events.remove_connection(workstation_id, connection_id)
+            return last
+        except PushFailed as exc:
+            log.warning("replay push failed", extra={"workstation_id": workstation_id,
+                                                     "error": str(exc)})
+            return last
+        last = stored.id
+    return last
+
+
+def finish_replay(workstation_id: str, connection_id: str, after: str) -> None:
+    """Replay, then let live pushes reach the connection again, then replay what was
+    stored in between (live pushes skipped it while it was replaying)."""
+    last = replay(workstation_id, connection_id, after)
+    events.end_replay(workstation_id, connection_id)
+    replay(workstation_id, connection_id, last)

@@ -1,0 +1,191 @@
+"""Stored events of each workstation, and the connections they are pushed to.
+
+Event ids are allocated from the workstation's `event_seq` by a transaction that
+moves the counter from the value it read and stores the event together, so an id
+can only be stored after every smaller id of that workstation: a client resuming
+after id N can never miss an event stored later with a smaller id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib.errors import Forbidden, NotFound, StorageUnavailable
+from chalicelib.storage.models import ConnectionRecord, EventRecord, WorkstationRecord
+from chalicelib.storage.tx import ConditionFailed, Transaction
+
+ID_DIGITS = 20
+LAST_ID = "9" * ID_DIGITS
+COUNTER = "counter"
+ALREADY_STORED = "marker"
+# API Gateway closes a WebSocket after two hours; the record outlives it a little.
+CONNECTION_KEEP_SECONDS = 3 * 3600
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    id: str
+    type: str
+    time: str
+    data: dict[str, Any]
+
+    def frame(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "time": self.time, "data": self.data}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A workstation as the delivery needs it: its counter and open connections."""
+
+    workstation_id: str
+    event_seq: int
+    connections: frozenset[str]
+    replaying: frozenset[str]
+
+    @property
+    def live_connections(self) -> frozenset[str]:
+        return self.connections - self.replaying
+
+
+def event_id(seq: int) -> str:
+    return f"{seq:0{ID_DIGITS}d}"
+
+
+def _recipient(record: WorkstationRecord) -> Recipient:
+    return Recipient(record.workstation_id, int(record.event_seq or 0),
+                     frozenset(record.connections or ()),
+                     frozenset(record.replaying or ()))
+
+
+def recipients(workstation_ids: Iterable[str]) -> Iterator[Recipient]:
+    """Batch-read the workstations (100 a call); unknown ids are skipped."""
+    try:
+        for record in WorkstationRecord.batch_get(
+            list(workstation_ids),
+            attributes_to_get=["workstation_id", "event_seq", "connections", "replaying"],
+        ):
+            yield _recipient(record)
+    except PynamoDBException as exc:
+        raise StorageUnavailable("the workstation store is unavailable") from exc
+
+
+def recipient(workstation_id: str) -> Recipient | None:
+    try:
+        return _recipient(WorkstationRecord.get(workstation_id, consistent_read=True))
+    except WorkstationRecord.DoesNotExist:
+        return None
+    except PynamoDBException as exc:
+        raise StorageUnavailable("the workstation store is unavailable") from exc
+
+
+class CounterMoved(Exception):
+    """Another writer stored an event for this workstation first; re-read, retry."""
+
+
+class AlreadyStored(Exception):
+    """This outbox entry was stored for this workstation before (a redelivery)."""
+
+
+def store(recipient: Recipient, source_id: str, event_type: str, time: str,
+          data: dict[str, Any], now: float, retention_seconds: int) -> StoredEvent:
+    seq = recipient.event_seq + 1
+    keep_until = int(now) + retention_seconds
+    w = WorkstationRecord
+    tx = Transaction()
+    counter_is = (w.event_seq == recipient.event_seq) if recipient.event_seq else (
+        w.event_seq.does_not_exist() | (w.event_seq == 0))
+    tx.update(WorkstationRecord(recipient.workstation_id), [w.event_seq.set(seq)],
+              condition=w.workstation_id.exists() & counter_is, label=COUNTER)
+    tx.put(EventRecord(recipient.workstation_id, event_id(seq), type=event_type,
+                       time=time, data=data, expires_at=keep_until))
+    tx.put(EventRecord(recipient.workstation_id, f"src#{source_id}",
+                       expires_at=keep_until),
+           condition=EventRecord.event_id.does_not_exist(), label=ALREADY_STORED)
+    try:
+        tx.commit()
+    except ConditionFailed as failure:
+        if failure.failed(ALREADY_STORED):
+            raise AlreadyStored() from failure
+        raise CounterMoved() from failure
+    return StoredEvent(event_id(seq), event_type, time, data)
+
+
+def events_after(workstation_id: str, after: str, now: float,
+                 limit: int | None = None) -> Iterator[StoredEvent]:
+    """Stored events after `after`, in id order, skipping ones past retention
+    (TTL deletes late, so expiry is decided here)."""
+    first = event_id(int(after) + 1) if after else event_id(0)
+    try:
+        for record in EventRecord.query(
+            workstation_id, EventRecord.event_id.between(first, LAST_ID),
+            consistent_read=True, limit=limit,
+        ):
+            if record.expires_at > now and record.type:
+                yield StoredEvent(record.event_id, record.type, record.time or "",
+                                  record.data or {})
+    except PynamoDBException as exc:
+        raise StorageUnavailable("the event store is unavailable") from exc
+
+
+def add_connection(connection_id: str, workstation_id: str, user: str, now: float,
+                   replaying: bool) -> None:
+    """Register a connection, only if the workstation is the user's (one transaction)."""
+    w = WorkstationRecord
+    actions = [w.connections.add({connection_id})]
+    if replaying:
+        actions.append(w.replaying.add({connection_id}))
+    tx = Transaction()
+    tx.update(WorkstationRecord(workstation_id), actions,
+              condition=w.workstation_id.exists() & (w.owner == user), label="owner")
+    tx.put(ConnectionRecord(connection_id, workstation_id=workstation_id, user=user,
+                            connected_at=now,
+                            expires_at=int(now) + CONNECTION_KEEP_SECONDS))
+    try:
+        tx.commit()
+    except ConditionFailed as failure:
+        owner = failure.items.get("owner")
+        if owner is None:
+            raise NotFound(f"no workstation {workstation_id}") from failure
+        raise Forbidden("that workstation belongs to another user") from failure
+
+
+def connection(connection_id: str) -> ConnectionRecord | None:
+    try:
+        return ConnectionRecord.get(connection_id)
+    except ConnectionRecord.DoesNotExist:
+        return None
+    except PynamoDBException as exc:
+        raise StorageUnavailable("the connection store is unavailable") from exc
+
+
+def remove_connection(workstation_id: str, connection_id: str) -> None:
+    w = WorkstationRecord
+    tx = Transaction()
+    tx.update(WorkstationRecord(workstation_id),
+              [w.connections.delete({connection_id}),
+               w.replaying.delete({connection_id})],
+              condition=w.workstation_id.exists(), label="workstation")
+    tx.delete(ConnectionRecord(connection_id))
+    try:
+        tx.commit()
+    except ConditionFailed:
+        # The workstation is gone; its connection record still has to go.
+        try:
+            ConnectionRecord(connection_id).delete()
+        except PynamoDBException as exc:
+            raise StorageUnavailable("the connection store is unavailable") from exc
+
+
+def end_replay(workstation_id: str, connection_id: str) -> None:
+    try:
+        WorkstationRecord(workstation_id).update(
+            actions=[WorkstationRecord.replaying.delete({connection_id})],
+            condition=WorkstationRecord.workstation_id.exists(),
+        )
+    except PynamoDBException:
+        # The workstation was deleted meanwhile: nothing left to mark.
+        pass

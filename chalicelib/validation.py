@@ -1,0 +1,129 @@
+"""Request validation: strict bodies (no unknown or read-only fields), typed values,
+bounded strings, valid ids. Every failure names its field."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.errors import ValidationFailed
+
+ITEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}")
+OPAQUE_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+EVENT_ID = re.compile(r"[0-9]{1,20}")
+MAX_BODY_BYTES = 16 * 1024
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string field of `min_len`..`max_len` characters (after stripping nothing:
+    names are stored as given)."""
+
+    min_len: int = 1
+    max_len: int = 64
+    pattern: re.Pattern[str] | None = None
+
+    def check(self, field: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValidationFailed(field, "must be a string")
+        if not self.min_len <= len(value) <= self.max_len:
+            raise ValidationFailed(
+                field, f"must be {self.min_len} to {self.max_len} characters"
+            )
+        if self.pattern is not None and not self.pattern.fullmatch(value):
+            raise ValidationFailed(field, "has characters that are not allowed")
+        if any(ord(ch) < 32 and ch not in "\t\n" for ch in value):
+            raise ValidationFailed(field, "must not contain control characters")
+        return value
+
+
+@dataclass(frozen=True)
+class Choice:
+    options: tuple[str, ...]
+
+    def check(self, field: str, value: Any) -> str:
+        if value not in self.options:
+            raise ValidationFailed(field, f"must be one of {', '.join(self.options)}")
+        return str(value)
+
+
+WORKSTATION_ID = Text(1, 64, OPAQUE_ID)
+SESSION_ID = Text(1, 64, OPAQUE_ID)
+
+
+def parse_json_object(raw: bytes | None, allow_empty: bool = False) -> dict[str, Any]:
+    if not raw:
+        if allow_empty:
+            return {}
+        raise ValidationFailed("body", "a JSON object is required")
+    if len(raw) > MAX_BODY_BYTES:
+        raise ValidationFailed("body", f"must be at most {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed("body", "is not valid JSON") from exc
+    if not isinstance(body, dict):
+        raise ValidationFailed("body", "must be a JSON object")
+    return body
+
+
+def fields(body: Mapping[str, Any], required: Mapping[str, Any],
+           optional: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Check `body` against field specs; unknown fields (including the read-only
+    ones of a response, like `fence` or `holder`) are refused, not ignored."""
+    optional = optional or {}
+    for name in body:
+        if name not in required and name not in optional:
+            raise ValidationFailed(name, "is not a field of this request")
+    values: dict[str, Any] = {}
+    for name, spec in required.items():
+        if name not in body:
+            raise ValidationFailed(name, "is required")
+        values[name] = spec.check(name, body[name])
+    for name, spec in optional.items():
+        if name in body and body[name] is not None:
+            values[name] = spec.check(name, body[name])
+    return values
+
+
+def item_id(value: str) -> str:
+    if not ITEM_ID.fullmatch(value or ""):
+        raise ValidationFailed(
+            "item_id",
+            "must be 1-128 characters: a letter or digit, then letters, digits, . _ - :",
+        )
+    return value
+
+
+def opaque_id(field: str, value: str | None) -> str:
+    if value is None or not OPAQUE_ID.fullmatch(value):
+        raise ValidationFailed(field, "is not a valid id")
+    return value
+
+
+def event_id(field: str, value: str | None) -> str:
+    if value is None or not EVENT_ID.fullmatch(value):
+        raise ValidationFailed(field, "must be an event id (digits)")
+    return value
+
+
+def bounded_int(field: str, raw: str | None, default: int, low: int, high: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise ValidationFailed(field, "must be a whole number")
+    value = int(raw)
+    if not low <= value <= high:
+        raise ValidationFailed(field, f"must be between {low} and {high}")
+    return value
+
+
+def only_query(query: Mapping[str, str] | None, allowed: set[str]) -> dict[str, str]:
+    query = dict(query or {})
+    for name in query:
+        if name not in allowed:
+            raise ValidationFailed(name, "is not a parameter of this request")
+    return query
