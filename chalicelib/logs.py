@@ -35,6 +35,10 @@ def bind(**keys: Any) -> None:
     _formatter.thread_safe_append_keys(**{k: v for k, v in keys.items() if v})
 
 
+def clear_log_keys() -> None:
+    _formatter.thread_safe_clear_keys()
+
+
 def bind_request(request: Any, principal: Principal | None = None) -> None:
     if principal is None:
         _formatter.thread_safe_clear_keys()

@@ -18,8 +18,9 @@ os.environ.update({
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     "AUTH_JWT_SECRET": "local-dev-secret",
-    "WEBSOCKET_ENDPOINT": "https://test.execute-api.us-east-1.amazonaws.com/test",
+    "WEBSOCKET_ENDPOINT": "https://test.execute-api.us-east-1.amazonaws.com",
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
@@ -36,8 +37,7 @@ def make_token(user: str, roles: list[str] | None = None, **overrides: Any) -> s
                               "roles": roles if roles is not None else ["editor"]}
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
-    return jwt.encode(claims, overrides.pop("key", SECRET) if False else SECRET,
-                      algorithm="HS256")
+    return jwt.encode(claims, SECRET, algorithm="HS256")
 
 
 @pytest.fixture

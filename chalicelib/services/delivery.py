@@ -77,7 +77,7 @@ def _store_and_push(settings: Settings, recipient: events.Recipient | None,
 def push_to_connections(workstation_id: str, connection_ids: Iterable[str],
                         frame: dict[str, Any]) -> None:
     """A failed push never fails the caller: the event is stored for replay."""
-    for connection_id in connection_ids:
+    for connection_id in sorted(connection_ids):
         try:
             push(connection_id, frame)
         except ConnectionGone:

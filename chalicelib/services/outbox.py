@@ -34,8 +34,9 @@ def handle(settings: Settings, entry: dict[str, Any]) -> None:
         # JSONAttribute stores the payload as a JSON string.
         payload = json.loads(payload)
     if kind == DELIVER:
-        delivery.deliver(settings, entry["outbox_id"], Delivery.from_payload(payload),
-                         float(entry["created_at"]))
+        for index, each in enumerate(payload["deliveries"]):
+            delivery.deliver(settings, f"{entry['outbox_id']}.{index}",
+                             Delivery.from_payload(each), float(entry["created_at"]))
     elif kind == PUBLISH:
         events_bus.publish(settings, Publication(payload["source"],
                                                  payload["detail_type"],

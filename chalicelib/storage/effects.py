@@ -21,10 +21,10 @@ def audit_target(target_type: str, target_id: str) -> str:
     return f"{target_type}#{target_id}"
 
 
-def audit_record(entry: AuditEntry, now: float) -> AuditRecord:
+def audit_record(entry: AuditEntry, now: float, position: int = 0) -> AuditRecord:
     return AuditRecord(
         target=audit_target(entry.target_type, entry.target_id),
-        entry_id=time_ordered_id(now),
+        entry_id=time_ordered_id(now, position),
         time=clock.iso(now),
         action=entry.action,
         actor=entry.actor,
@@ -45,10 +45,14 @@ def outbox_record(kind: str, payload: dict[str, object], now: float) -> OutboxRe
 
 
 def add_effects(tx: Transaction, effects: Effects, now: float) -> None:
-    for entry in effects.audit:
-        tx.put(audit_record(entry, now))
-    for delivery in effects.deliveries:
-        tx.put(outbox_record(DELIVER, delivery.to_payload(), now))
+    """Audit entries, then one outbox entry for all deliveries, so they reach each
+    workstation in the order the change listed them (stream records of different
+    items carry no order between them)."""
+    for position, entry in enumerate(effects.audit):
+        tx.put(audit_record(entry, now, position))
+    if effects.deliveries:
+        deliveries = [delivery.to_payload() for delivery in effects.deliveries]
+        tx.put(outbox_record(DELIVER, {"deliveries": deliveries}, now))
     for publication in effects.publications:
         payload = {"source": publication.source, "detail_type": publication.detail_type,
                    "detail": publication.detail}

@@ -57,8 +57,8 @@ def add_request(tx: Transaction, request: HandoffRequest, per_minute: int,
            condition=h.sk.does_not_exist(), label=DEDUPE)
     window = rate_window(now)
     tx.update(HandoffRecord(f"rate#{request.requester_user}", str(window)),
-              [h.count.add(1), h.expires_at.set(window + 2 * RATE_WINDOW_SECONDS)],
-              condition=h.count.does_not_exist() | (h.count < per_minute), label=RATE)
+              [h.used.add(1), h.expires_at.set(window + 2 * RATE_WINDOW_SECONDS)],
+              condition=h.used.does_not_exist() | (h.used < per_minute), label=RATE)
 
 
 def get(item_id: str, request_id: str) -> HandoffRequest | None:

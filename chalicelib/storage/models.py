@@ -179,7 +179,7 @@ class HandoffRecord(Model):
     created_at = NumberAttribute(null=True)
     decided_at = NumberAttribute(null=True)
     decision_message = UnicodeAttribute(null=True)
-    count = NumberAttribute(null=True)
+    used = NumberAttribute(null=True)
     expires_at = NumberAttribute(null=True)
 
 

@@ -9,6 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from chalicelib.delivery.push import management_client
 from chalicelib.settings import get_settings
 from chalicelib.storage import workstations as workstation_store
 from chalicelib.storage.connection import reset_shared_connection
@@ -20,6 +21,7 @@ def aws() -> Iterator[None]:
     with mock_aws():
         reset_shared_connection()
         workstation_store.forget()
+        management_client.cache_clear()
         create_tables(boto3.client("dynamodb"), get_settings())
         yield
     reset_shared_connection()
@@ -50,3 +52,45 @@ def api(client: Any, token: Callable[..., str]) -> Callable[..., Any]:
         return getattr(client.http, method.lower())(path, headers=all_headers,
                                                     body=payload)
     return call
+
+
+@pytest.fixture
+def outbox(aws: None) -> Any:
+    from tests.moto.helpers import OutboxStream
+
+    return OutboxStream()
+
+
+@pytest.fixture
+def workstation(api: Callable[..., Any]) -> Callable[..., str]:
+    """`workstation(user)` registers a workstation of `user` and returns its id."""
+
+    def register(user: str = "alice", name: str | None = None) -> str:
+        response = api("POST", "/workstations", user=user,
+                       body={"name": name or f"{user}-cad"})
+        assert response.status_code == 201, response.body
+        return str(response.json_body["id"])
+
+    return register
+
+
+@pytest.fixture
+def atomic_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make moto answer one request at a time, as DynamoDB's own atomicity would.
+
+    moto checks a condition and then writes without a lock, so two threads can both
+    pass it; real DynamoDB never lets them. This serialises the emulator, not the
+    code under test, which still sends its requests concurrently.
+    """
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.Lock()
+    original = BotocoreStubber.process_request
+
+    def one_at_a_time(self: Any, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", one_at_a_time)

@@ -1,0 +1,81 @@
+"""Request validation, with no AWS."""
+
+import pytest
+
+from chalicelib import validation as v
+from chalicelib.errors import ValidationFailed
+
+
+def test_unknown_fields_are_refused_and_named() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        v.fields({"workstation_id": "ws_1", "fence": 99},
+                 {"workstation_id": v.WORKSTATION_ID})
+    assert caught.value.field == "fence"
+
+
+def test_read_only_holder_field_is_refused() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        v.fields({"workstation_id": "ws_1", "holder": {"user": "eve"}},
+                 {"workstation_id": v.WORKSTATION_ID})
+    assert caught.value.field == "holder"
+
+
+def test_missing_required_field_is_named() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        v.fields({}, {"name": v.Text(1, 64)})
+    assert caught.value.field == "name"
+
+
+@pytest.mark.parametrize("value", [123, None, ["a"], {"a": 1}, True])
+def test_wrong_types_are_refused(value: object) -> None:
+    with pytest.raises(ValidationFailed):
+        v.fields({"name": value}, {"name": v.Text(1, 64)})
+
+
+def test_over_long_strings_are_refused() -> None:
+    with pytest.raises(ValidationFailed):
+        v.Text(1, 64).check("name", "x" * 65)
+
+
+def test_control_characters_are_refused() -> None:
+    with pytest.raises(ValidationFailed):
+        v.Text(1, 64).check("name", "bad\x00name")
+
+
+@pytest.mark.parametrize("item", ["P-100", "a", "9.x_y-z:1", "A" * 128])
+def test_valid_item_ids_pass(item: str) -> None:
+    assert v.item_id(item) == item
+
+
+@pytest.mark.parametrize("item", ["", "-lead", ".x", "has space", "A" * 129, "a/b", "é"])
+def test_invalid_item_ids_are_refused(item: str) -> None:
+    with pytest.raises(ValidationFailed):
+        v.item_id(item)
+
+
+@pytest.mark.parametrize("raw", [b"{", b"[]", b"\"text\"", b"\xff\xfe", b"null"])
+def test_bodies_that_are_not_json_objects_are_refused(raw: bytes) -> None:
+    with pytest.raises(ValidationFailed):
+        v.parse_json_object(raw)
+
+
+def test_huge_bodies_are_refused() -> None:
+    with pytest.raises(ValidationFailed):
+        v.parse_json_object(b'{"name": "' + b"x" * 20_000 + b'"}')
+
+
+def test_empty_body_is_allowed_only_where_the_body_is_optional() -> None:
+    assert v.parse_json_object(b"", allow_empty=True) == {}
+    with pytest.raises(ValidationFailed):
+        v.parse_json_object(b"")
+
+
+def test_unknown_query_parameters_are_refused() -> None:
+    with pytest.raises(ValidationFailed):
+        v.only_query({"session_id": "x", "force": "1"}, {"session_id"})
+
+
+@pytest.mark.parametrize("raw", ["0", "201", "-1", "ten"])
+def test_limits_out_of_range_are_refused(raw: str) -> None:
+    with pytest.raises(ValidationFailed):
+        v.bounded_int("limit", raw, 50, 1, 200)
