@@ -32,8 +32,9 @@ bench: $(STAMP)
 package: $(STAMP)
 	$(PY) -m infra.package --stage $(STAGE)
 
+# cfn-lint has no `python -m` entry point; use its console script.
 cfn-lint: package
-	$(PY) -m cfnlint build/$(STAGE)/sam.json
+	$(VENV)/bin/cfn-lint build/$(STAGE)/sam.json
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache .mypy_cache

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import warnings
 from functools import lru_cache
 
 import boto3
+from jwt.warnings import InsecureKeyLengthWarning
 
 from chalicelib import logs
 from chalicelib.auth import TokenVerifier, build_verifier
@@ -56,8 +58,15 @@ def _jwt_secret(current: Settings) -> str:
     return LOCAL_SECRET
 
 
+def _quiet_about_the_local_secret(secret: str) -> None:
+    # CONTRACT.md fixes this short local default; PyJWT would warn on every token.
+    if secret == LOCAL_SECRET:
+        warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
+
+
 @lru_cache(maxsize=1)
 def verifier() -> TokenVerifier:
     current = get_settings()
     secret = "" if current.auth_jwks_url else _jwt_secret(current)
+    _quiet_about_the_local_secret(secret)
     return build_verifier(current, secret)

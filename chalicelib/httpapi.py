@@ -20,6 +20,9 @@ from chalicelib.logs import bind_request, clear_log_keys, log_outcome
 log = logging.getLogger(__name__)
 
 JSON = {"Content-Type": "application/json"}
+# Bodies are parsed as JSON whatever their declared type (curl -d sends a form type);
+# anything that is not a JSON object is a 400 naming the body.
+BODY_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
 
 
 def error_response(error: ServiceError) -> Response:
@@ -57,6 +60,7 @@ def router(app: Chalice) -> Callable[..., Callable[[Callable[..., Any]], Any]]:
 
     def route(path: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
         def register(view: Callable[..., Any]) -> Callable[..., Any]:
+            options.setdefault("content_types", BODY_TYPES)
             app.route(path, **options)(_handled(view))
             return view
 
@@ -70,9 +74,31 @@ def request_logging(
 ) -> Response:
     """Chalice HTTP middleware: binds the request's log keys and logs its outcome."""
     bind_request(event)
-    response = get_response(event)
+    response = _in_contract_form(get_response(event))
     log_outcome(event, response.status_code)
     return response
+
+
+def _in_contract_form(response: Response) -> Response:
+    """Chalice answers some requests itself (415, its own 4xx/5xx) with its own body;
+    rewrite those into the contract's error body."""
+    if response.status_code < 400:
+        return response
+    body = response.body
+    if isinstance(body, (str, bytes)):
+        try:
+            body = json.loads(body or "{}")
+        except ValueError:
+            body = {}
+    if isinstance(body, dict) and "error" in body:
+        return response
+    message = body.get("Message") if isinstance(body, dict) else None
+    code = "validation_error" if response.status_code < 500 else "internal_error"
+    if response.status_code == 415:
+        code = "unsupported_media_type"
+    error = {"error": {"code": code, "message": message or "request refused"}}
+    return Response(body=json.dumps(error), status_code=response.status_code,
+                    headers=JSON)
 
 
 def caller(request: Request, role: str) -> Principal:

@@ -39,7 +39,7 @@ class OutboxStream:
     """Reads the outbox table's stream and hands new records to the app's consumer,
     the way the Lambda event source mapping does on AWS."""
 
-    iterators: dict[str, str] = field(default_factory=dict)
+    positions: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         table = boto3.client("dynamodb").describe_table(
@@ -52,14 +52,24 @@ class OutboxStream:
         found = []
         for shard in shards["StreamDescription"]["Shards"]:
             shard_id = shard["ShardId"]
-            if shard_id not in self.iterators:
-                self.iterators[shard_id] = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard_id,
-                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            page = self.streams.get_records(ShardIterator=self.iterators[shard_id])
-            self.iterators[shard_id] = page["NextShardIterator"]
+            page = self.streams.get_records(ShardIterator=self._iterator(shard_id))
+            if page["Records"]:
+                self.positions[shard_id] = page["Records"][-1]["dynamodb"][
+                    "SequenceNumber"]
             found.extend(_as_lambda_record(r, self.stream_arn) for r in page["Records"])
         return found
+
+    def _iterator(self, shard_id: str) -> str:
+        # A new iterator per read: moto replaces a table's stream shard with a copy
+        # when it rolls a failed transaction back, and old iterators stop seeing
+        # new records.
+        position = self.positions.get(shard_id)
+        where = {"ShardIteratorType": "TRIM_HORIZON"}
+        if position:
+            where = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                     "SequenceNumber": position}
+        return str(self.streams.get_shard_iterator(
+            StreamArn=self.stream_arn, ShardId=shard_id, **where)["ShardIterator"])
 
     def drain(self) -> int:
         """Deliver until the stream has nothing new (deliveries may add entries)."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from chalicelib.storage.models import AuditRecord, OutboxRecord, SessionRecord
 
@@ -151,7 +152,8 @@ def test_body_carrying_fence_or_holder_is_refused_and_nothing_is_stored(
 
 
 def test_acquire_for_another_users_workstation_is_forbidden(api, workstation) -> None:
-    response = api("POST", ITEM, user="bob", body={"workstation_id": workstation("alice")})
+    alice_ws = workstation("alice")
+    response = api("POST", ITEM, user="bob", body={"workstation_id": alice_ws})
     assert response.status_code == 403
     assert SessionRecord.count() == 0
 

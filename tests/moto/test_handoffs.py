@@ -205,7 +205,8 @@ def test_requests_past_the_per_minute_limit_are_rate_limited(api, held,
 def test_rate_limit_answers_429_with_retry_after(api, held) -> None:
     limit = get_settings().handoff_requests_per_minute
     for i in range(limit):
-        api("POST", f"/items/R-{i}/edit-session", body={"workstation_id": held["alice_ws"]})
+        api("POST", f"/items/R-{i}/edit-session",
+            body={"workstation_id": held["alice_ws"]})
         assert api("POST", f"/items/R-{i}/edit-session/request-handoff", user="bob",
                    body={"workstation_id": held["bob_ws"]}).status_code == 202
     api("POST", "/items/R-X/edit-session", body={"workstation_id": held["alice_ws"]})
