@@ -1,11 +1,9 @@
 """What cfn-lint checks in a SAM template, and that the packaged one passes it.
 
-cfn-lint 1.58 does not run the SAM translator: it merges `Globals` and validates each
-AWS::Serverless::* resource against SAM's own schema. So a broken SAM property or a
-reference to a missing resource is reported, but a fault that only shows in the
-CloudFormation the transform produces is not (the tests below pin both down). The
-properties this service overrides in SAM events are therefore asserted directly in
-test_packaged_template.py, and CloudFormation runs the real transform on deploy.
+cfn-lint releases up to 1.53 run the SAM translator before linting; later ones only
+check AWS::Serverless::* resources against SAM's schema, and miss faults that show
+only in the CloudFormation the transform produces. requirements-dev.txt pins a
+release that transforms, and the tests below prove that it does.
 """
 
 from __future__ import annotations
@@ -51,16 +49,11 @@ def test_a_broken_sam_event_is_an_error() -> None:
     assert any(rule.startswith("E3") for rule in rule_ids(template))
 
 
-def test_the_sam_transform_itself_is_not_run() -> None:
-    """An unknown runtime is an error on the AWS::Lambda::Function the transform
-    would make, but goes unreported on the SAM function it would be made from."""
+def test_the_sam_transform_is_run_so_faults_in_its_output_are_caught() -> None:
+    """An unknown runtime is only wrong on the AWS::Lambda::Function the transform
+    makes from the SAM function; it is reported, so the transform ran."""
     sam = {"Transform": SAM, "Resources": {"Fn": sam_function(Runtime="python2.0")}}
-    plain = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
-        "Runtime": "python2.0", "Handler": "app.handler",
-        "Role": "arn:aws:iam::123456789012:role/edit-sessions",
-        "Code": {"ZipFile": "def handler(event, context): pass"}}}}}
-    assert rule_ids(sam) == set()
-    assert rule_ids(plain) == {"E3030"}
+    assert "E3030" in rule_ids(sam)
 
 
 def test_the_packaged_template_passes_cfn_lint(packaged: Path) -> None:

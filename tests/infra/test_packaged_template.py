@@ -169,3 +169,13 @@ def test_bundle_carries_the_workflow_definitions(packaged: Path) -> None:
     with zipfile.ZipFile(packaged.parent / "deployment.zip") as bundle:
         names = set(bundle.namelist())
     assert {"app.py", "workflows/session-override.yaml"} <= names
+
+
+def test_unknown_routes_answer_404_in_the_contracts_error_form(
+    resources: dict[str, Any]
+) -> None:
+    responses = props(resources, "RestAPI")["GatewayResponses"]
+    missing_route = responses["MISSING_AUTHENTICATION_TOKEN"]
+    assert missing_route["StatusCode"] == 404
+    body = json.loads(missing_route["ResponseTemplates"]["application/json"])
+    assert body["error"]["code"] == "not_found"
