@@ -7,7 +7,7 @@ import functools
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from chalice.app import Chalice, Request, Response
 
@@ -19,7 +19,10 @@ from chalicelib.logs import bind_request, clear_log_keys, log_outcome
 
 log = logging.getLogger(__name__)
 
-JSON = {"Content-Type": "application/json"}
+# Chalice's Response takes exactly this dict type (a dict is invariant).
+Headers = dict[str, str | list[str]]
+
+JSON: Headers = {"Content-Type": "application/json"}
 # Bodies are parsed as JSON whatever their declared type (curl -d sends a form type);
 # anything that is not a JSON object is a 400 naming the body.
 BODY_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
@@ -28,7 +31,7 @@ BODY_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/pla
 def error_response(error: ServiceError) -> Response:
     body: dict[str, Any] = {"error": {"code": error.code, "message": error.message}}
     body.update(error.extra)
-    headers = dict(JSON)
+    headers: Headers = dict(JSON)
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(error.retry_after)
     return Response(body=json.dumps(body), status_code=error.status, headers=headers)
@@ -109,7 +112,8 @@ def caller(request: Request, role: str) -> Principal:
 
 
 def body_of(request: Request) -> bytes | None:
-    return request.raw_body or None
+    # Chalice declares str | bytes, but always encodes the body to bytes.
+    return cast(bytes, request.raw_body) or None
 
 
 def json_response(body: Any, status: int = 200) -> Response:

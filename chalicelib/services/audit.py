@@ -19,7 +19,7 @@ TARGET_TYPES = Choice(("edit_session", "approval"))
 TARGET_ID = Text(1, 128)
 
 
-def _encode_cursor(key: dict[str, Any]) -> str:
+def _encode_cursor(key: Mapping[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
 
@@ -55,5 +55,6 @@ def page(query: Mapping[str, str]) -> dict[str, Any]:
     except PynamoDBException as exc:
         raise StorageUnavailable("the audit store is unavailable") from exc
     last = results.last_evaluated_key
-    more = bool(last) and len(entries) == limit
-    return {"entries": entries, "next_cursor": _encode_cursor(last) if more else None}
+    more = len(entries) == limit
+    return {"entries": entries,
+            "next_cursor": _encode_cursor(last) if last and more else None}

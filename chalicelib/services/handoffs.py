@@ -21,6 +21,7 @@ from chalicelib.storage import handoffs as store
 from chalicelib.storage import sessions as session_store
 from chalicelib.storage import workstations
 from chalicelib.storage.effects import add_effects
+from chalicelib.storage.models import HandoffRecord
 from chalicelib.storage.tx import ConditionFailed, Transaction
 
 
@@ -62,7 +63,7 @@ def _add_session_check(tx: Transaction, session: EditSession, now: float) -> Non
 def _existing_or_raise(failure: ConditionFailed, item_id: str,
                        now: float) -> HandoffRequest:
     """A repeat returns the first request; otherwise say why nothing was stored."""
-    marker = failure.items.get(store.DEDUPE)
+    marker = failure.item(store.DEDUPE, HandoffRecord)
     if marker is not None:
         existing = store.get(item_id, marker.request_id or "")
         if existing is not None:

@@ -30,6 +30,7 @@ from chalicelib.settings import Settings
 from chalicelib.storage import sessions as store
 from chalicelib.storage import workstations
 from chalicelib.storage.effects import add_effects
+from chalicelib.storage.models import SessionRecord
 from chalicelib.storage.tx import ConditionFailed, Transaction
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def _after_failed_start(
         workstations.forget()
         raise NotFound(f"no workstation {workstation_id} of yours")
 
-    slot = failure.items.get(store.SLOT)
+    slot = failure.item(store.SLOT, SessionRecord)
     if slot is None:
         slot = store.read_slot(item_id)
     current = store.to_session(slot)
@@ -154,7 +155,7 @@ def release(principal: Principal, item_id: str, session_id: str | None) -> None:
     try:
         tx.commit()
     except ConditionFailed as failure:
-        slot = failure.items.get(store.SLOT)
+        slot = failure.item(store.SLOT, SessionRecord)
         check_release(store.to_session(slot), principal.user, session_id, now)
         raise ConcurrentUpdate("the session changed during release") from failure
 

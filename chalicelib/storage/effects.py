@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chalicelib import clock
 from chalicelib.domain.records import AuditEntry, Effects
 from chalicelib.ids import new_id, time_ordered_id
@@ -34,7 +36,8 @@ def audit_record(entry: AuditEntry, now: float, position: int = 0) -> AuditRecor
     )
 
 
-def outbox_record(kind: str, payload: dict[str, object], now: float) -> OutboxRecord:
+def outbox_record(kind: str, payload: Mapping[str, object],
+                  now: float) -> OutboxRecord:
     return OutboxRecord(
         outbox_id=new_id("ob"),
         kind=kind,

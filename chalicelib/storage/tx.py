@@ -9,7 +9,7 @@ botocore failures into the project's own errors.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -18,6 +18,8 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import ConcurrentUpdate, StorageUnavailable
 from chalicelib.storage.connection import shared_connection
+
+M = TypeVar("M", bound=Model)
 
 _KINDS = ("check", "delete", "put", "update")
 MAX_ITEMS = 100
@@ -36,6 +38,12 @@ class ConditionFailed(Exception):
 
     def failed(self, label: str) -> bool:
         return label in self.items
+
+    def item(self, label: str, model_cls: type[M]) -> M | None:
+        """The failed part's stored item as `model_cls` (the part's own model), or
+        None when the label did not fail or the item was absent."""
+        found = self.items.get(label)
+        return found if isinstance(found, model_cls) else None
 
 
 @dataclass

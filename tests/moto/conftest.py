@@ -94,3 +94,15 @@ def atomic_moto(monkeypatch: pytest.MonkeyPatch) -> None:
             return original(self, request)
 
     monkeypatch.setattr(BotocoreStubber, "process_request", one_at_a_time)
+
+
+@pytest.fixture
+def approval_mode(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app as deployed with FORCE_RELEASE_REQUIRES_APPROVAL=true."""
+    from dataclasses import replace
+
+    import app as app_module
+
+    monkeypatch.setattr(app_module, "settings",
+                        replace(app_module.settings,
+                                force_release_requires_approval=True))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +30,6 @@ pending_hours: 1
 """
 
 Api = Callable[..., Any]
-
-
-@pytest.fixture
-def approval_mode(client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    import app as app_module
-
-    monkeypatch.setattr(app_module, "settings",
-                        replace(app_module.settings,
-                                force_release_requires_approval=True))
-    yield
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def force_released_entries() -> list[AuditRecord]:
 def holder_events() -> list[dict]:
     found = []
     for record in OutboxRecord.scan():
-        found.extend(record.payload.get("deliveries", [record.payload]))
+        found.extend(record.payload.get("deliveries", []))
     return [d for d in found if d.get("type") == "edit.force_released"]
 
 

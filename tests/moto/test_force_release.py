@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import replace
+from collections.abc import Callable
 from typing import Any
-
-import pytest
 
 from chalicelib.domain.principal import Principal
 from chalicelib.services import sessions
@@ -32,21 +29,11 @@ def audit(item: str = ITEM) -> list[AuditRecord]:
 
 
 def outbox(event_type: str) -> list[dict]:
-    """Committed deliveries of one type, whether stored one or several per entry."""
+    """Committed deliveries of one type (publish entries carry none)."""
     found = []
     for record in OutboxRecord.scan():
-        found.extend(record.payload.get("deliveries", [record.payload]))
+        found.extend(record.payload.get("deliveries", []))
     return [delivery for delivery in found if delivery.get("type") == event_type]
-
-
-@pytest.fixture
-def approval_mode(client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    import app as app_module
-
-    monkeypatch.setattr(app_module, "settings",
-                        replace(app_module.settings,
-                                force_release_requires_approval=True))
-    yield
 
 
 def test_direct_force_release_ends_the_session(api: Callable[..., Any]) -> None:
