@@ -29,7 +29,7 @@ def remove(principal: Principal, workstation_id: str) -> None:
 
 def watch(principal: Principal, workstation_id: str, item_id: str) -> None:
     store.owned(workstation_id, principal.user)
-    store.watch(workstation_id, item_id)
+    store.watch(workstation_id, item_id, principal.user)
 
 
 def unwatch(principal: Principal, workstation_id: str, item_id: str) -> None:

@@ -10,7 +10,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.errors import Forbidden, NotFound, StorageUnavailable
 from chalicelib.storage.models import WatchRecord, WorkstationRecord
-from chalicelib.storage.tx import Transaction
+from chalicelib.storage.tx import ConditionFailed, Transaction
 
 OWNER_CHECK = "workstation"
 
@@ -96,11 +96,17 @@ def delete(workstation_id: str) -> None:
     forget()
 
 
-def watch(workstation_id: str, item_id: str) -> None:
+def watch(workstation_id: str, item_id: str, user: str) -> None:
+    """Add the watch only while the workstation exists and is the user's: another
+    process may still have a deleted workstation in its `describe` cache."""
+    tx = Transaction()
+    add_owner_check(tx, workstation_id, user)
+    tx.put(WatchRecord(item_id, workstation_id))
     try:
-        WatchRecord(item_id, workstation_id).save()
-    except PynamoDBException as exc:
-        raise StorageUnavailable("the watch store is unavailable") from exc
+        tx.commit()
+    except ConditionFailed as failure:
+        forget()
+        raise NotFound(f"no workstation {workstation_id} of yours") from failure
 
 
 def unwatch(workstation_id: str, item_id: str) -> None:
