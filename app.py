@@ -7,7 +7,7 @@ import os
 from chalice import Chalice, Rate
 from chalice.app import DynamoDBEvent, Response, WebsocketEvent
 
-from chalicelib import bootstrap
+from chalicelib import bootstrap, logs
 from chalicelib import httpapi as http
 from chalicelib import validation as v
 from chalicelib.services import (
@@ -25,6 +25,8 @@ settings = bootstrap.start()
 app = Chalice(app_name="edit-sessions")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.register_middleware(http.request_logging, "http")
+for event_type in ("websocket", "dynamodb", "scheduled", "cloudwatch"):
+    app.register_middleware(logs.event_logging, event_type)
 route = http.router(app)
 
 # The stream ARN is only known once the table exists: the deploy template replaces

@@ -15,7 +15,7 @@ from chalicelib.auth import bearer_token, require_role
 from chalicelib.bootstrap import verifier
 from chalicelib.domain.principal import Principal
 from chalicelib.errors import RateLimited, ServiceError
-from chalicelib.logs import bind_request, clear_log_keys, log_outcome
+from chalicelib.logs import bind_request, log_outcome
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,6 @@ def no_content() -> Response:
 def ws_outcome(action: Callable[[], None]) -> dict[str, Any]:
     """WebSocket handlers answer with a status: a refused $connect closes the
     handshake with it (401 bad token, 403 another user's workstation)."""
-    clear_log_keys()
     try:
         action()
     except ServiceError as error:

@@ -35,10 +35,6 @@ def bind(**keys: Any) -> None:
     _formatter.thread_safe_append_keys(**{k: v for k, v in keys.items() if v})
 
 
-def clear_log_keys() -> None:
-    _formatter.thread_safe_clear_keys()
-
-
 def bind_request(request: Any, principal: Principal | None = None) -> None:
     if principal is None:
         _formatter.thread_safe_clear_keys()
@@ -48,6 +44,16 @@ def bind_request(request: Any, principal: Principal | None = None) -> None:
              path=context.get("resourcePath"))
     else:
         bind(user=principal.user)
+
+
+def event_logging(event: Any, get_response: Any) -> Any:
+    """Chalice middleware for the non-HTTP functions: one function invocation's log
+    lines carry its Lambda request id and function name, and nothing of the last."""
+    _formatter.thread_safe_clear_keys()
+    context = getattr(event, "context", None)
+    bind(request_id=getattr(context, "aws_request_id", None),
+         function=getattr(context, "function_name", None))
+    return get_response(event)
 
 
 def log_outcome(request: Any, status: int) -> None:
