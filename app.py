@@ -10,6 +10,7 @@ from chalice.app import DynamoDBEvent, Response, WebsocketEvent
 from chalicelib import bootstrap, logs
 from chalicelib import httpapi as http
 from chalicelib import validation as v
+from chalicelib.errors import ValidationFailed
 from chalicelib.services import (
     approvals,
     audit,
@@ -66,6 +67,7 @@ def list_workstations() -> dict:
 @route("/workstations/{ws}", methods=["DELETE"])
 def delete_workstation(ws: str) -> Response:
     principal = http.caller(app.current_request, "viewer")
+    v.no_body(app.current_request.raw_body)
     workstations.remove(principal, v.opaque_id("workstation_id", ws))
     return http.no_content()
 
@@ -73,6 +75,7 @@ def delete_workstation(ws: str) -> Response:
 @route("/workstations/{ws}/watches/{item_id}", methods=["PUT", "DELETE"])
 def change_watch(ws: str, item_id: str) -> Response:
     principal = http.caller(app.current_request, "viewer")
+    v.no_body(app.current_request.raw_body)
     ws, item_id = v.opaque_id("workstation_id", ws), v.item_id(item_id)
     if app.current_request.method == "PUT":
         workstations.watch(principal, ws, item_id)
@@ -121,9 +124,7 @@ def release(item_id: str) -> Response:
     body = v.fields(v.parse_json_object(request.raw_body, allow_empty=True), {},
                     {"session_id": v.SESSION_ID})
     query = v.only_query(request.query_params, {"session_id"})
-    session_id = body.get("session_id") or query.get("session_id")
-    if session_id is not None:
-        v.SESSION_ID.check("session_id", session_id)
+    session_id = v.one_of(body, query, "session_id", v.SESSION_ID)
     sessions.release(principal, v.item_id(item_id), session_id)
     return http.no_content()
 
@@ -150,7 +151,7 @@ def list_handoff_requests(item_id: str) -> dict:
 @route(ITEM + "/handoff-requests/{request_id}/accept", methods=["POST"])
 def accept_handoff(item_id: str, request_id: str) -> dict:
     principal = http.caller(app.current_request, "viewer")
-    v.fields(v.parse_json_object(app.current_request.raw_body, allow_empty=True), {})
+    v.no_body(app.current_request.raw_body)
     session = handoffs.accept(settings, principal, v.item_id(item_id),
                               v.opaque_id("request_id", request_id))
     return {"session": session.to_dict()}
@@ -176,7 +177,9 @@ def force_release(item_id: str) -> Response:
     body = v.fields(v.parse_json_object(request.raw_body, allow_empty=True), {},
                     {"reason": REASON})
     query = v.only_query(request.query_params, {"reason"})
-    reason = REASON.check("reason", body.get("reason", query.get("reason")))
+    reason = v.one_of(body, query, "reason", REASON)
+    if reason is None:
+        raise ValidationFailed("reason", "is required (in the body or as ?reason=)")
     outcome = approvals.force_release(settings, principal, v.item_id(item_id), reason)
     return http.json_response(outcome.body(), outcome.status)
 
@@ -210,6 +213,7 @@ def sign_approval(approval_id: str) -> dict:
 @route("/approvals/{approval_id}/cancel", methods=["POST"])
 def cancel_approval(approval_id: str) -> dict:
     principal = http.caller(app.current_request, "viewer")
+    v.no_body(app.current_request.raw_body)
     return approvals.cancel(principal, v.opaque_id("approval_id", approval_id))
 
 

@@ -97,8 +97,8 @@ def _in_contract_form(response: Response) -> Response:
         return response
     message = body.get("Message") if isinstance(body, dict) else None
     code = "validation_error" if response.status_code < 500 else "internal_error"
-    if response.status_code == 415:
-        code = "unsupported_media_type"
+    code = {405: "method_not_allowed", 415: "unsupported_media_type"}.get(
+        response.status_code, code)
     error = {"error": {"code": code, "message": message or "request refused"}}
     return Response(body=json.dumps(error), status_code=response.status_code,
                     headers=JSON)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,9 +36,25 @@ class Text:
             )
         if self.pattern is not None and not self.pattern.fullmatch(value):
             raise ValidationFailed(field, "has characters that are not allowed")
-        if any(ord(ch) < 32 and ch not in "\t\n" for ch in value):
-            raise ValidationFailed(field, "must not contain control characters")
+        if any(_unprintable(ch) for ch in value):
+            raise ValidationFailed(
+                field, "must not contain control, direction-override or surrogate "
+                "characters")
         return value
+
+
+# Characters that change how the text around them is shown (right-to-left
+# overrides and isolates), which one user could use to make a name read as another.
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _unprintable(ch: str) -> bool:
+    """Controls (C0, DEL, C1) other than tab and newline, lone surrogates (which
+    cannot even be stored as UTF-8), and direction overrides."""
+    category = unicodedata.category(ch)
+    if category == "Cc":
+        return ch not in "\t\n"
+    return category == "Cs" or ch in _BIDI_CONTROLS
 
 
 @dataclass(frozen=True)
@@ -98,14 +115,14 @@ def item_id(value: str) -> str:
     return value
 
 
-def opaque_id(field: str, value: str | None) -> str:
-    if value is None or not OPAQUE_ID.fullmatch(value):
+def opaque_id(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not OPAQUE_ID.fullmatch(value):
         raise ValidationFailed(field, "is not a valid id")
     return value
 
 
-def event_id(field: str, value: str | None) -> str:
-    if value is None or not EVENT_ID.fullmatch(value):
+def event_id(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not EVENT_ID.fullmatch(value):
         raise ValidationFailed(field, "must be an event id (digits)")
     return value
 
@@ -113,12 +130,27 @@ def event_id(field: str, value: str | None) -> str:
 def bounded_int(field: str, raw: str | None, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ValidationFailed(field, "must be a whole number")
     value = int(raw)
     if not low <= value <= high:
         raise ValidationFailed(field, f"must be between {low} and {high}")
     return value
+
+
+def one_of(body: Mapping[str, Any], query: Mapping[str, str], name: str,
+           spec: Text) -> str | None:
+    """A value that may come in the body or the query string, checked; both at once
+    must agree, so a request never means two things."""
+    values = {spec.check(name, where[name]) for where in (body, query) if name in where}
+    if len(values) > 1:
+        raise ValidationFailed(name, "differs between the body and the query string")
+    return values.pop() if values else None
+
+
+def no_body(raw: bytes | None) -> None:
+    """A route that takes no body still refuses one that is not empty or `{}`."""
+    fields(parse_json_object(raw, allow_empty=True), {})
 
 
 def only_query(query: Mapping[str, str] | None, allowed: set[str]) -> dict[str, str]:

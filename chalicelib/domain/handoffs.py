@@ -63,12 +63,12 @@ def check_decidable(request: HandoffRequest | None, current: EditSession | None,
     """Only the holder decides, and only a pending request on the live session."""
     if request is None:
         raise NotFound("no such handoff request")
+    if request.status != PENDING:
+        raise RequestClosed(f"that request is already {request.status}")
     if current is None or current.session_id != request.session_id:
         raise SessionLost("that request's session is no longer current")
     if current.holder.user != user:
         raise Forbidden("only the holder may decide a handoff request")
-    if request.status != PENDING:
-        raise RequestClosed(f"that request is already {request.status}")
     return request, current
 
 

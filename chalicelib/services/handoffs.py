@@ -13,7 +13,9 @@ from chalicelib.errors import (
     ConcurrentUpdate,
     Forbidden,
     NoSession,
+    NotFound,
     RateLimited,
+    RequestClosed,
 )
 from chalicelib.ids import new_id
 from chalicelib.settings import Settings
@@ -90,12 +92,13 @@ def accept(settings: Settings, principal: Principal, item_id: str,
            request_id: str) -> EditSession:
     now = clock.now()
     handoff, old = _decidable(principal, item_id, request_id, now)
-    requester_ws = workstations.describe(handoff.requester_ws)
+    requester_ws = _requesters_workstation(handoff)
 
     holder = Holder(handoff.requester_user, requester_ws.id, requester_ws.name)
     new = EditSession(item_id, new_id("es"), old.fence + 1, holder, now,
                       now + settings.session_lease_seconds)
     tx = Transaction()
+    workstations.add_owner_check(tx, handoff.requester_ws, handoff.requester_user)
     session_store.add_transfer(tx, old, new, now)
     store.add_decision(tx, handoff, rules.ACCEPTED, "", now)
     add_effects(tx, rules.accepted(handoff, old, new), now)
@@ -122,6 +125,13 @@ def decline(principal: Principal, item_id: str, request_id: str,
     return HandoffRequest(**{**handoff.__dict__, "status": rules.DECLINED})
 
 
+def _requesters_workstation(handoff: HandoffRequest) -> workstations.Workstation:
+    try:
+        return workstations.describe(handoff.requester_ws)
+    except NotFound as exc:
+        raise RequestClosed("the requester's workstation no longer exists") from exc
+
+
 def _decidable(principal: Principal, item_id: str, request_id: str,
                now: float) -> tuple[HandoffRequest, EditSession]:
     current = live_or_none(session_store.read_current(item_id), now)
@@ -133,4 +143,8 @@ def _explain_lost_decision(item_id: str, request_id: str, principal: Principal,
                            now: float) -> None:
     """Another accept, decline, release or expiry got there first: say which."""
     _decidable(principal, item_id, request_id, now)
+    handoff = store.get(item_id, request_id)
+    if handoff is not None:
+        workstations.forget()  # the cached workstation may have been deleted since
+        _requesters_workstation(handoff)
     raise ConcurrentUpdate("the request changed; try again")

@@ -119,6 +119,8 @@ def events_after(workstation_id: str, after: str, now: float,
     """Stored events after `after`, in id order, skipping ones past retention
     (TTL deletes late, so expiry is decided here)."""
     first = event_id(int(after) + 1) if after else event_id(0)
+    if first > LAST_ID:
+        return
     try:
         for record in EventRecord.query(
             workstation_id, EventRecord.event_id.between(first, LAST_ID),

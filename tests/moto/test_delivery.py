@@ -201,3 +201,17 @@ def _expire(item_id: str) -> None:
     """Arrange a lease that ran out a minute ago, as the table would hold it."""
     SessionRecord(item_id, CURRENT).update(
         actions=[SessionRecord.expires_at.set(time.time() - 60)])
+
+
+def test_resume_with_a_number_instead_of_an_id_gets_an_error_frame(workstation) -> None:
+    connect(workstation("bob"), "conn-n", user="bob")
+    send("conn-n", {"action": "resume", "after": 5})
+    [frame] = frames_posted("conn-n")
+    assert frame["type"] == "error" and frame["error"]["code"] == "validation_error"
+
+
+def test_resume_after_the_largest_id_replays_nothing(workstation) -> None:
+    connect(workstation("bob"), "conn-m", user="bob")
+    send("conn-m", {"action": "resume", "after": "9" * 20})
+    send("conn-m", {"action": "ping"})
+    assert frames_posted("conn-m") == [{"type": "pong"}]

@@ -217,3 +217,26 @@ def _audit_actions(item_id: str) -> list[str]:
 
 
 Api = Callable[..., Any]
+
+
+def test_release_with_different_session_ids_in_body_and_query_is_refused(
+    api, workstation
+) -> None:
+    session = api("POST", ITEM, body={"workstation_id": workstation()}).json_body
+    response = api("DELETE", ITEM + "?session_id=es_other",
+                   body={"session_id": session["session_id"]})
+    assert response.status_code == 400
+    assert api("GET", ITEM).status_code == 200
+
+
+def test_wrong_method_is_405_in_the_contracts_error_form(client, token) -> None:
+    response = client.http.patch("/workstations",
+                                 headers={"Authorization": f"Bearer {token('a')}"})
+    assert response.status_code == 405
+    assert response.json_body["error"]["code"] == "method_not_allowed"
+
+
+def test_name_with_a_lone_surrogate_is_a_validation_error(api) -> None:
+    response = api("POST", "/workstations", body='{"name": "\\ud800"}')
+    assert response.status_code == 400
+    assert response.json_body["field"] == "name"

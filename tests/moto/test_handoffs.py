@@ -251,3 +251,22 @@ def _audit_actions(api) -> list[str]:
     audit = api("GET", "/audit?target_type=edit_session&target_id=P-9", user="root",
                 roles=["admin"])
     return [e["action"] for e in audit.json_body["entries"]]
+
+
+def test_a_request_whose_workstation_was_deleted_cannot_be_accepted(api, held) -> None:
+    request = ask(api, held).json_body
+    api("DELETE", f"/workstations/{held['bob_ws']}", user="bob")
+
+    response = api("POST", f"{ITEM}/handoff-requests/{request['request_id']}/accept")
+    assert response.status_code == 409
+    assert response.json_body["error"]["code"] == "request_closed"
+    assert api("GET", ITEM).json_body["holder"]["user"] == "alice"
+
+
+def test_accepting_an_accepted_request_again_is_request_closed(api, held) -> None:
+    request = ask(api, held).json_body
+    path = f"{ITEM}/handoff-requests/{request['request_id']}/accept"
+    assert api("POST", path).status_code == 200
+    again = api("POST", path)
+    assert again.status_code == 409
+    assert again.json_body["error"]["code"] == "request_closed"

@@ -79,3 +79,44 @@ def test_unknown_query_parameters_are_refused() -> None:
 def test_limits_out_of_range_are_refused(raw: str) -> None:
     with pytest.raises(ValidationFailed):
         v.bounded_int("limit", raw, 50, 1, 200)
+
+
+@pytest.mark.parametrize("text", ["\ud800", "a\udc00b", "x\u202ey", "\x7f", "\x85name"])
+def test_surrogates_direction_overrides_and_other_controls_are_refused(
+    text: str,
+) -> None:
+    with pytest.raises(ValidationFailed):
+        v.Text(1, 64).check("name", text)
+
+
+def test_tabs_newlines_and_other_scripts_are_kept() -> None:
+    assert v.Text(0, 64).check("message", "line 1\n\tÅngström ملف 部品") is not None
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "1e3", " 5"])
+def test_limits_must_be_ascii_digits(raw: str) -> None:
+    with pytest.raises(ValidationFailed):
+        v.bounded_int("limit", raw, 50, 1, 200)
+
+
+@pytest.mark.parametrize("value", [5, None, ["1"], "abc", "1" * 21])
+def test_event_ids_must_be_strings_of_digits(value: object) -> None:
+    with pytest.raises(ValidationFailed):
+        v.event_id("after", value)
+
+
+def test_a_value_given_in_body_and_query_must_agree() -> None:
+    assert v.one_of({"session_id": "es_1"}, {"session_id": "es_1"}, "session_id",
+                    v.SESSION_ID) == "es_1"
+    with pytest.raises(ValidationFailed):
+        v.one_of({"session_id": "es_1"}, {"session_id": "es_2"}, "session_id",
+                 v.SESSION_ID)
+
+
+def test_routes_without_a_body_refuse_one() -> None:
+    v.no_body(b"")
+    v.no_body(b"{}")
+    with pytest.raises(ValidationFailed):
+        v.no_body(b"not json")
+    with pytest.raises(ValidationFailed):
+        v.no_body(b'{"evil": 1}')
