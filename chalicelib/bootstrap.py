@@ -12,6 +12,7 @@ from jwt.warnings import InsecureKeyLengthWarning
 from chalicelib import logs
 from chalicelib.auth import TokenVerifier, build_verifier
 from chalicelib.settings import Settings, get_settings
+from chalicelib.storage.connection import shared_connection
 from chalicelib.workflow.definitions import WorkflowDefinition, load_workflows
 
 LOCAL_SECRET = "local-dev-secret"
@@ -26,6 +27,9 @@ def start() -> Settings:
     process here, with a message, instead of on the first request."""
     current = get_settings()
     logs.setup(current.log_level)
+    # Bind every model to the one shared connection before the first request, so no
+    # read builds a botocore session of its own.
+    shared_connection()
     workflows()
     if current.force_release_requires_approval:
         workflow(current.force_release_workflow)

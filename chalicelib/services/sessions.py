@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import random
+import time
 from dataclasses import dataclass
 
 from chalicelib import clock
@@ -66,6 +68,11 @@ def acquire(settings: Settings, principal: Principal, item_id: str,
             return Acquired(session, created=True)
         except ConditionFailed as failure:
             outcome = _after_failed_start(failure, item_id, workstation_id, now)
+        except ConcurrentUpdate:
+            # DynamoDB cancels a transaction that collides with another one in
+            # flight on the same item; once that one is done, the slot says who won.
+            time.sleep(random.uniform(0.005, 0.03))
+            outcome = _classify(store.read_slot(item_id), workstation_id, clock.now())
         if isinstance(outcome, EditSession):
             return Acquired(outcome, created=False)
         replacing, previous_fence = outcome
@@ -98,6 +105,12 @@ def _after_failed_start(
     slot = failure.item(store.SLOT, SessionRecord)
     if slot is None:
         slot = store.read_slot(item_id)
+    return _classify(slot, workstation_id, now)
+
+
+def _classify(
+    slot: SessionRecord | None, workstation_id: str, now: float
+) -> EditSession | tuple[EditSession | None, int]:
     current = store.to_session(slot)
     live = live_or_none(current, now)
     if live is not None and live.holder.workstation_id == workstation_id:

@@ -240,3 +240,35 @@ def test_name_with_a_lone_surrogate_is_a_validation_error(api) -> None:
     response = api("POST", "/workstations", body='{"name": "\\ud800"}')
     assert response.status_code == 400
     assert response.json_body["field"] == "name"
+
+
+def test_acquire_that_collides_in_flight_answers_session_held_with_the_winner(
+    api, workstation
+) -> None:
+    """Real DynamoDB cancels a transaction that collides with another one in flight
+    (TransactionConflict); moto never does, so the collision is forced with Stubber."""
+    from botocore.stub import Stubber
+
+    from chalicelib.storage.connection import shared_connection
+
+    bob_ws, alice_ws = workstation("bob"), workstation("alice")
+    winner = api("POST", ITEM, user="alice", body={"workstation_id": alice_ws}).json_body
+    slot = shared_connection().client.get_item(
+        TableName=SessionRecord.Meta.table_name,
+        Key={"item_id": {"S": "P-100"}, "record": {"S": "current"}},
+        ConsistentRead=True)
+    # Watching reads (and caches) bob's workstation, so acquire goes straight to
+    # its transaction.
+    api("PUT", f"/workstations/{bob_ws}/watches/Z-1", user="bob")
+    with Stubber(shared_connection().client) as stub:
+        stub.add_client_error(
+            "transact_write_items", "TransactionCanceledException",
+            modeled_fields={"CancellationReasons": [{"Code": "None"}] * 4
+                            + [{"Code": "TransactionConflict"}]},
+            expected_params=None)
+        stub.add_response("get_item", {"Item": slot["Item"]}, expected_params=None)
+        response = api("POST", ITEM, user="bob", body={"workstation_id": bob_ws})
+
+    assert response.status_code == 409
+    assert response.json_body["error"]["code"] == "session_held"
+    assert response.json_body["session"] == winner
