@@ -6,7 +6,6 @@ import json
 from functools import lru_cache
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.domain.records import Publication
@@ -19,6 +18,8 @@ class PublishFailed(Exception):
 
 @lru_cache(maxsize=1)
 def _client() -> Any:
+    import boto3  # imported on first use: the HTTP functions never publish
+
     return boto3.client("events")
 
 

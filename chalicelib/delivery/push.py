@@ -6,7 +6,6 @@ import json
 from functools import lru_cache
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -29,6 +28,8 @@ def management_client() -> Any:
     # A dead connection should fail fast: the event is stored and will be replayed.
     config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2},
                     max_pool_connections=64)
+    import boto3  # imported on first use: most HTTP requests never push
+
     return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, config=config)
 
 

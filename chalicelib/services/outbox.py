@@ -7,8 +7,6 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
 from chalicelib import events_bus
 from chalicelib.domain.records import Delivery, Publication
 from chalicelib.services import delivery
@@ -16,16 +14,19 @@ from chalicelib.settings import Settings
 from chalicelib.storage.effects import DELIVER, PUBLISH, REPLAY
 
 log = logging.getLogger(__name__)
-_deserializer = TypeDeserializer()
 
 
 def new_entries(records: Iterable[Any]) -> Iterable[dict[str, Any]]:
     """The outbox entries inserted, from DynamoDB stream records (TTL removals and
     anything but inserts are ignored)."""
+    # boto3 is imported here, not at start: the HTTP functions never read a stream.
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
     for record in records:
         if record.event_name != "INSERT" or not record.new_image:
             continue
-        yield {k: _deserializer.deserialize(v) for k, v in record.new_image.items()}
+        yield {k: deserializer.deserialize(v) for k, v in record.new_image.items()}
 
 
 def handle(settings: Settings, entry: dict[str, Any]) -> None:
