@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from chalice.app import Chalice
 from chalice.config import Config
 from chalice.local import (
@@ -15,6 +13,8 @@ from chalice.local import (
     LocalGatewayException,
     ThreadedHTTPServer,
 )
+
+from devstack.serving import ServerThread
 
 NOT_FOUND = b'{"error": {"code": "not_found", "message": "no such route"}}'
 
@@ -39,25 +39,12 @@ class ContractRequestHandler(ChaliceRequestHandler):
         super()._send_error_response(error)
 
 
-class HttpApi:
+class HttpApi(ServerThread):
     def __init__(self, app: Chalice, config: Config, host: str, port: int) -> None:
-        self._server = _local_server(app, config, host, port)
-        self.port: int = self._server.server.server_address[1]
-        self.thread = threading.Thread(
-            # Not LocalDevServer.serve_forever: it prints to stdout.
-            target=self._server.server.serve_forever,
-            name="http-api",
-            daemon=True,
-        )
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        if self.thread.is_alive():
-            self._server.shutdown()
-            self.thread.join()
-        self._server.server.server_close()
+        # The HTTP server itself, not LocalDevServer.serve_forever: that prints.
+        server = _local_server(app, config, host, port).server
+        super().__init__(server, "http-api")
+        self.port: int = server.server_address[1]
 
 
 def _local_server(app: Chalice, config: Config, host: str, port: int) -> LocalDevServer:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
+
+from devstack.serving import ServerThread
 
 log = logging.getLogger("devstack.connections")
 
@@ -29,7 +30,7 @@ class Connections(Protocol):
     def info(self, connection_id: str) -> dict[str, Any] | None: ...
 
 
-class ManagementApi:
+class ManagementApi(ServerThread):
     """A threaded HTTP server on loopback; `endpoint` is the client's endpoint_url."""
 
     def __init__(
@@ -38,21 +39,10 @@ class ManagementApi:
         handler = type(
             "Handler", (_Handler,), {"connections": connections, "stage": stage}
         )
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self._server.serve_forever, name="ws-management-api", daemon=True
-        )
-        self.endpoint = f"http://{host}:{self._server.server_address[1]}/{stage}"
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        if self.thread.is_alive():
-            self._server.shutdown()
-            self.thread.join()
-        self._server.server_close()
+        server = ThreadingHTTPServer((host, port), handler)
+        server.daemon_threads = True
+        super().__init__(server, "ws-management-api")
+        self.endpoint = f"http://{host}:{server.server_address[1]}/{stage}"
 
 
 class _Handler(BaseHTTPRequestHandler):
