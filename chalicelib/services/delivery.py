@@ -15,6 +15,7 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.delivery.push import ConnectionGone, PushFailed, push
 from chalicelib.domain.records import Delivery
+from chalicelib.errors import ConcurrentUpdate
 from chalicelib.settings import Settings
 from chalicelib.storage import events, handoffs, workstations
 from chalicelib.storage import sessions as session_store
@@ -22,7 +23,7 @@ from chalicelib.storage import sessions as session_store
 log = logging.getLogger(__name__)
 
 STORE_ATTEMPTS = 5
-# Pushes wait on the network; threads let 1000 watchers go out in parallel.
+# Stores and pushes wait on the network; threads let 1000 watchers go out in parallel.
 WORKERS = 32
 
 
@@ -37,13 +38,22 @@ def deliver(settings: Settings, source_id: str, delivery: Delivery,
         item_id, session_id = delivery.close_requests_of
         recipients.update(handoffs.close_pending(item_id, session_id, clock.now()))
 
-    time = clock.iso(created_at)
+    event = events.Event(source_id, delivery.type, clock.iso(created_at), data)
+    found = list(events.recipients(sorted(recipients)))
+    groups = [found[i:i + events.GROUP_SIZE]
+              for i in range(0, len(found), events.GROUP_SIZE)]
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        done = pool.map(
-            lambda r: _store_and_push(settings, r, source_id, delivery.type, time, data),
-            events.recipients(sorted(recipients)),
-        )
-        return sum(1 for stored in done if stored)
+        stored = [pair for group in pool.map(
+            lambda group: _store_group(settings, group, event), groups)
+            for pair in group]
+        list(pool.map(_push_stored, stored))
+    return len(stored)
+
+
+def _push_stored(pair: tuple[events.Recipient, events.StoredEvent]) -> None:
+    recipient, stored = pair
+    push_to_connections(recipient.workstation_id, recipient.live_connections,
+                        stored.frame())
 
 
 def _with_holder(delivery: Delivery) -> dict[str, Any]:
@@ -54,24 +64,38 @@ def _with_holder(delivery: Delivery) -> dict[str, Any]:
     return {**delivery.data, "holder": holder}
 
 
-def _store_and_push(settings: Settings, recipient: events.Recipient | None,
-                    source_id: str, event_type: str, time: str,
-                    data: dict[str, Any]) -> bool:
+Stored = list[tuple[events.Recipient, events.StoredEvent]]
+
+
+def _store_group(settings: Settings, group: list[events.Recipient],
+                 event: events.Event) -> Stored:
+    """Store the event for a group; workstations whose counter moved meanwhile are
+    retried with the counter they now have, ones that had it already are done."""
     for _ in range(STORE_ATTEMPTS):
-        if recipient is None:
-            return False
+        if not group:
+            return []
         try:
-            stored = events.store(recipient, source_id, event_type, time, data,
-                                  clock.now(), settings.event_retention_seconds)
-        except events.AlreadyStored:
-            return False
-        except events.CounterMoved:
-            recipient = events.recipient(recipient.workstation_id)
+            return events.store_group(group, event, clock.now(),
+                                      settings.event_retention_seconds)
+        except events.GroupRefused as refused:
+            group = _regroup(group, refused)
+    raise ConcurrentUpdate("workstation event counters kept moving")
+
+
+def _regroup(group: list[events.Recipient],
+             refused: events.GroupRefused) -> list[events.Recipient]:
+    regrouped = []
+    for recipient in group:
+        ws = recipient.workstation_id
+        if ws in refused.already:
             continue
-        push_to_connections(recipient.workstation_id, recipient.live_connections,
-                            stored.frame())
-        return True
-    raise events.CounterMoved()
+        if ws in refused.moved:
+            current = refused.moved[ws]
+            if current is not None:
+                regrouped.append(current)
+            continue
+        regrouped.append(recipient)
+    return regrouped
 
 
 def push_to_connections(workstation_id: str, connection_ids: Iterable[str],

@@ -73,45 +73,75 @@ def recipients(workstation_ids: Iterable[str]) -> Iterator[Recipient]:
         raise StorageUnavailable("the workstation store is unavailable") from exc
 
 
-def recipient(workstation_id: str) -> Recipient | None:
-    try:
-        return _recipient(WorkstationRecord.get(workstation_id, consistent_read=True))
-    except WorkstationRecord.DoesNotExist:
-        return None
-    except PynamoDBException as exc:
-        raise StorageUnavailable("the workstation store is unavailable") from exc
+# Three parts per workstation (counter, event, marker) and at most 100 parts in a
+# DynamoDB transaction: one call stores one event for 33 workstations.
+GROUP_SIZE = 33
 
 
-class CounterMoved(Exception):
-    """Another writer stored an event for this workstation first; re-read, retry."""
+@dataclass(frozen=True)
+class Event:
+    source_id: str
+    type: str
+    time: str
+    data: dict[str, Any]
 
 
-class AlreadyStored(Exception):
-    """This outbox entry was stored for this workstation before (a redelivery)."""
+class GroupRefused(Exception):
+    """Some workstations of the group could not take the event as read.
+
+    `moved` holds each one whose counter moved (its current record, None when the
+    workstation was deleted); `already` the ones that had stored this event before.
+    """
+
+    def __init__(self, moved: dict[str, Recipient | None], already: set[str]) -> None:
+        super().__init__(f"{len(moved)} moved, {len(already)} already stored")
+        self.moved = moved
+        self.already = already
 
 
-def store(recipient: Recipient, source_id: str, event_type: str, time: str,
-          data: dict[str, Any], now: float, retention_seconds: int) -> StoredEvent:
-    seq = recipient.event_seq + 1
+def store_group(recipients: list[Recipient], event: Event, now: float,
+                retention_seconds: int) -> list[tuple[Recipient, StoredEvent]]:
+    """Store `event` for up to GROUP_SIZE workstations in one transaction, each
+    under the id after the counter value read."""
     keep_until = int(now) + retention_seconds
-    w = WorkstationRecord
     tx = Transaction()
-    counter_is = (w.event_seq == recipient.event_seq) if recipient.event_seq else (
-        w.event_seq.does_not_exist() | (w.event_seq == 0))
-    tx.update(WorkstationRecord(recipient.workstation_id), [w.event_seq.set(seq)],
-              condition=w.workstation_id.exists() & counter_is, label=COUNTER)
-    tx.put(EventRecord(recipient.workstation_id, event_id(seq), type=event_type,
-                       time=time, data=data, expires_at=keep_until))
-    tx.put(EventRecord(recipient.workstation_id, f"src#{source_id}",
-                       expires_at=keep_until),
-           condition=EventRecord.event_id.does_not_exist(), label=ALREADY_STORED)
+    for recipient in recipients:
+        _add_event(tx, recipient, event, keep_until)
     try:
         tx.commit()
     except ConditionFailed as failure:
-        if failure.failed(ALREADY_STORED):
-            raise AlreadyStored() from failure
-        raise CounterMoved() from failure
-    return StoredEvent(event_id(seq), event_type, time, data)
+        raise _refusal(failure, recipients) from failure
+    return [(r, StoredEvent(event_id(r.event_seq + 1), event.type, event.time,
+                            event.data)) for r in recipients]
+
+
+def _add_event(tx: Transaction, recipient: Recipient, event: Event,
+               keep_until: int) -> None:
+    w = WorkstationRecord
+    ws = recipient.workstation_id
+    seq = recipient.event_seq + 1
+    counter_is = (w.event_seq == recipient.event_seq) if recipient.event_seq else (
+        w.event_seq.does_not_exist() | (w.event_seq == 0))
+    tx.update(WorkstationRecord(ws), [w.event_seq.set(seq)],
+              condition=w.workstation_id.exists() & counter_is, label=f"{COUNTER}:{ws}")
+    tx.put(EventRecord(ws, event_id(seq), type=event.type, time=event.time,
+                       data=event.data, expires_at=keep_until))
+    tx.put(EventRecord(ws, f"src#{event.source_id}", expires_at=keep_until),
+           condition=EventRecord.event_id.does_not_exist(),
+           label=f"{ALREADY_STORED}:{ws}")
+
+
+def _refusal(failure: ConditionFailed, recipients: list[Recipient]) -> GroupRefused:
+    moved: dict[str, Recipient | None] = {}
+    already = set()
+    for recipient in recipients:
+        ws = recipient.workstation_id
+        if failure.failed(f"{ALREADY_STORED}:{ws}"):
+            already.add(ws)
+        elif failure.failed(f"{COUNTER}:{ws}"):
+            record = failure.item(f"{COUNTER}:{ws}", WorkstationRecord)
+            moved[ws] = _recipient(record) if record is not None else None
+    return GroupRefused(moved, already)
 
 
 def events_after(workstation_id: str, after: str, now: float,

@@ -76,3 +76,4 @@ def test_session_serialises_times_as_iso_utc() -> None:
     assert body["acquired_at"] == "1970-01-01T00:06:40Z"
     assert body["holder"] == {"user": "alice", "workstation_id": "ws_a",
                               "workstation_name": "alice-cad"}
+
