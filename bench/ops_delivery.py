@@ -9,8 +9,9 @@ from bench.scene import Scene, calls_figure
 from bench.world import consume, released_records
 
 NO_WATCHERS = "reads the holder from history, the watchers, pending handoff requests"
-PER_WATCHER = ("each watcher adds one TransactWriteItems (its event) and one post per "
-               "open connection; BatchGetItem reads 100 workstations a call")
+PER_WATCHER = ("one TransactWriteItems stores the event for up to 33 watchers, and "
+               "each open connection adds one post; BatchGetItem reads 100 "
+               "workstations a call")
 
 
 def delivery_no_watchers(scene: Scene) -> Figure:
