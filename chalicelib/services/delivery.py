@@ -8,6 +8,7 @@ its change is delivered even if the process that made the change died.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -113,25 +114,55 @@ def push_to_connections(workstation_id: str, connection_ids: Iterable[str],
 
 def replay(workstation_id: str, connection_id: str, after: str) -> str:
     """Send stored events after `after` to one connection, in order; return the
-    last id sent. Stops early when the connection turns out to be gone."""
+    last id sent. Stops early, forgetting the connection, when it is gone."""
+    try:
+        return _send_after(workstation_id, connection_id, after)
+    except _Gone as gone:
+        events.remove_connection(workstation_id, connection_id)
+        return gone.last
+
+
+def finish_replay(workstation_id: str, connection_id: str, after: str) -> None:
+    """The replay asked for at connect: replay, then let live pushes reach the
+    connection again, then replay what was stored in between (live pushes skipped
+    it while it was replaying)."""
+    last = _replay_once_open(workstation_id, connection_id, after)
+    events.end_replay(workstation_id, connection_id)
+    replay(workstation_id, connection_id, last)
+
+
+# API Gateway opens the socket only after $connect returns; a replay that gets
+# there first is answered Gone. It waits a moment before believing that.
+OPENING_RETRIES = 3
+OPENING_WAIT_SECONDS = 0.2
+
+
+def _replay_once_open(workstation_id: str, connection_id: str, after: str) -> str:
+    for _ in range(OPENING_RETRIES):
+        try:
+            return _send_after(workstation_id, connection_id, after)
+        except _Gone as gone:
+            after = gone.last
+            time.sleep(OPENING_WAIT_SECONDS)
+    return replay(workstation_id, connection_id, after)
+
+
+class _Gone(Exception):
+    def __init__(self, last: str) -> None:
+        super().__init__(last)
+        self.last = last
+
+
+def _send_after(workstation_id: str, connection_id: str, after: str) -> str:
     last = after
     for stored in events.events_after(workstation_id, after, clock.now()):
         try:
             push(connection_id, stored.frame())
-        except ConnectionGone:
-            events.remove_connection(workstation_id, connection_id)
-            return last
+        except ConnectionGone as exc:
+            raise _Gone(last) from exc
         except PushFailed as exc:
             log.warning("replay push failed", extra={"workstation_id": workstation_id,
                                                      "error": str(exc)})
             return last
         last = stored.id
     return last
-
-
-def finish_replay(workstation_id: str, connection_id: str, after: str) -> None:
-    """Replay, then let live pushes reach the connection again, then replay what was
-    stored in between (live pushes skipped it while it was replaying)."""
-    last = replay(workstation_id, connection_id, after)
-    events.end_replay(workstation_id, connection_id)
-    replay(workstation_id, connection_id, last)

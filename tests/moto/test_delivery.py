@@ -215,3 +215,25 @@ def test_resume_after_the_largest_id_replays_nothing(workstation) -> None:
     send("conn-m", {"action": "resume", "after": "9" * 20})
     send("conn-m", {"action": "ping"})
     assert frames_posted("conn-m") == [{"type": "pong"}]
+
+
+def test_replay_at_connect_waits_for_a_socket_that_is_still_opening(
+    api, workstation, outbox
+) -> None:
+    watcher = workstation("bob")
+    api("PUT", f"/workstations/{watcher}/watches/P-7", user="bob")
+    api("POST", ITEM, body={"workstation_id": workstation("alice")})
+    outbox.drain()
+    connect(watcher, "conn-new", user="bob", after="0")
+
+    # API Gateway answers Gone until the handshake has finished.
+    with Stubber(management_client()) as stub:
+        stub.add_client_error("post_to_connection", "GoneException",
+                              http_status_code=410,
+                              expected_params={"ConnectionId": "conn-new", "Data": ANY})
+        stub.add_response("post_to_connection", {},
+                          expected_params={"ConnectionId": "conn-new", "Data": ANY})
+        outbox.drain()
+        stub.assert_no_pending_responses()
+
+    assert WorkstationRecord.get(watcher).connections == {"conn-new"}
