@@ -1,4 +1,4 @@
-"""Carries out outbox entries: stores each event per workstation, then pushes it.
+"""Delivers events: stores each one for every recipient workstation, then pushes it.
 
 This runs off the request path, from the outbox table's stream, so a route's
 latency does not grow with the number of watchers, and an entry committed with
@@ -31,24 +31,30 @@ WORKERS = 32
 def deliver(settings: Settings, source_id: str, delivery: Delivery,
             created_at: float) -> int:
     """Store and push one event to all its recipients; return how many got it."""
-    data = _with_holder(delivery)
-    recipients = set(delivery.workstations)
-    if delivery.watchers_of:
-        recipients.update(workstations.watchers(delivery.watchers_of))
-    if delivery.close_requests_of:
-        item_id, session_id = delivery.close_requests_of
-        recipients.update(handoffs.close_pending(item_id, session_id, clock.now()))
-
-    event = events.Event(source_id, delivery.type, clock.iso(created_at), data)
-    found = list(events.recipients(sorted(recipients)))
+    event = events.Event(source_id, delivery.type, clock.iso(created_at),
+                         _with_holder(delivery))
+    found = list(events.recipients(sorted(_recipients(delivery))))
     groups = [found[i:i + events.GROUP_SIZE]
               for i in range(0, len(found), events.GROUP_SIZE)]
+
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         stored = [pair for group in pool.map(
             lambda group: _store_group(settings, group, event), groups)
             for pair in group]
         list(pool.map(_push_stored, stored))
     return len(stored)
+
+
+def _recipients(delivery: Delivery) -> set[str]:
+    """The named workstations, the item's watchers, and the requesters of a finished
+    session's pending handoff requests (closed here)."""
+    recipients = set(delivery.workstations)
+    if delivery.watchers_of:
+        recipients.update(workstations.watchers(delivery.watchers_of))
+    if delivery.close_requests_of:
+        item_id, session_id = delivery.close_requests_of
+        recipients.update(handoffs.close_pending(item_id, session_id, clock.now()))
+    return recipients
 
 
 def _push_stored(pair: tuple[events.Recipient, events.StoredEvent]) -> None:
