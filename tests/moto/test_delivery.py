@@ -27,6 +27,15 @@ def connect(ws: str, connection_id: str, user: str = "alice",
                                  LambdaContext())
 
 
+def bob_watching(api, workstation, connection_id: str | None = None) -> str:
+    """bob's workstation, watching P-7 and, if given, connected as `connection_id`."""
+    watcher = workstation("bob")
+    api("PUT", f"/workstations/{watcher}/watches/P-7", user="bob")
+    if connection_id is not None:
+        connect(watcher, connection_id, user="bob")
+    return str(watcher)
+
+
 def send(connection_id: str, frame: dict) -> dict:
     return app_module.ws_message(
         ws_event("$default", connection_id, body=json.dumps(frame)), LambdaContext())
@@ -37,8 +46,7 @@ def types(frames: list[dict]) -> list[str]:
 
 
 def test_watchers_hear_an_acquire_through_the_outbox(api, workstation, outbox) -> None:
-    watcher = workstation("bob")
-    api("PUT", f"/workstations/{watcher}/watches/P-7", user="bob")
+    watcher = bob_watching(api, workstation)
     assert connect(watcher, "conn-bob", user="bob")["statusCode"] == 200
 
     session = api("POST", ITEM, body={"workstation_id": workstation("alice")}).json_body
@@ -51,9 +59,7 @@ def test_watchers_hear_an_acquire_through_the_outbox(api, workstation, outbox) -
 
 
 def test_release_tells_watchers_who_held_it(api, workstation, outbox) -> None:
-    watcher = workstation("bob")
-    api("PUT", f"/workstations/{watcher}/watches/P-7", user="bob")
-    connect(watcher, "conn-bob", user="bob")
+    bob_watching(api, workstation, "conn-bob")
     session = api("POST", ITEM, body={"workstation_id": workstation("alice")}).json_body
     api("DELETE", ITEM, body={"session_id": session["session_id"]})
     outbox.drain()
@@ -86,9 +92,7 @@ def test_bob_cannot_watch_from_alices_workstation(api, workstation) -> None:
 def test_push_to_a_gone_connection_removes_it_and_reaches_the_other(
     api, workstation, outbox
 ) -> None:
-    watcher = workstation("bob")
-    api("PUT", f"/workstations/{watcher}/watches/P-7", user="bob")
-    connect(watcher, "conn-gone", user="bob")
+    watcher = bob_watching(api, workstation, "conn-gone")
     connect(watcher, "conn-live", user="bob")
 
     # Connections are pushed in id order, so the stubbed answers line up.
@@ -109,9 +113,7 @@ def test_push_to_a_gone_connection_removes_it_and_reaches_the_other(
 def test_reconnect_with_after_gets_what_was_missed_in_order_once(
     api, workstation, outbox
 ) -> None:
-    watcher = workstation("bob")
-    api("PUT", f"/workstations/{watcher}/watches/P-7", user="bob")
-    connect(watcher, "conn-1", user="bob")
+    watcher = bob_watching(api, workstation, "conn-1")
     alice = workstation("alice")
     first = api("POST", ITEM, body={"workstation_id": alice}).json_body
     outbox.drain()
@@ -131,9 +133,7 @@ def test_reconnect_with_after_gets_what_was_missed_in_order_once(
 
 
 def test_resume_message_replays_after_the_given_id(api, workstation, outbox) -> None:
-    watcher = workstation("bob")
-    api("PUT", f"/workstations/{watcher}/watches/P-7", user="bob")
-    connect(watcher, "conn-1", user="bob")
+    bob_watching(api, workstation, "conn-1")
     api("POST", ITEM, body={"workstation_id": workstation("alice")})
     outbox.drain()
     [live] = frames_posted("conn-1")
@@ -157,9 +157,7 @@ def test_unknown_message_gets_an_error_frame(workstation) -> None:
 
 
 def test_expired_session_is_swept_and_watchers_hear_it(api, workstation, outbox) -> None:
-    watcher = workstation("bob")
-    api("PUT", f"/workstations/{watcher}/watches/P-7", user="bob")
-    connect(watcher, "conn-bob", user="bob")
+    bob_watching(api, workstation, "conn-bob")
     session = api("POST", ITEM, body={"workstation_id": workstation("alice")}).json_body
     _expire("P-7")
 
@@ -220,8 +218,7 @@ def test_resume_after_the_largest_id_replays_nothing(workstation) -> None:
 def test_replay_at_connect_waits_for_a_socket_that_is_still_opening(
     api, workstation, outbox
 ) -> None:
-    watcher = workstation("bob")
-    api("PUT", f"/workstations/{watcher}/watches/P-7", user="bob")
+    watcher = bob_watching(api, workstation)
     api("POST", ITEM, body={"workstation_id": workstation("alice")})
     outbox.drain()
     connect(watcher, "conn-new", user="bob", after="0")
