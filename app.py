@@ -103,9 +103,10 @@ def acquire(item_id: str) -> Response:
 
 
 @route(ITEM, methods=["GET"])
-def get_session(item_id: str) -> dict:
+def get_session(item_id: str) -> Response:
     http.caller(app.current_request, "viewer")
-    return sessions.current(v.item_id(item_id)).to_dict()
+    session = sessions.current(v.item_id(item_id))
+    return http.json_response(session.to_dict(), headers=http.etag(session))
 
 
 @route(ITEM + "/heartbeat", methods=["POST"])
@@ -180,7 +181,9 @@ def force_release(item_id: str) -> Response:
     reason = v.one_of(body, query, "reason", REASON)
     if reason is None:
         raise ValidationFailed("reason", "is required (in the body or as ?reason=)")
-    outcome = approvals.force_release(settings, principal, v.item_id(item_id), reason)
+    tag = v.entity_tag(request.headers.get("if-match"))
+    outcome = approvals.force_release(settings, principal, v.item_id(item_id), reason,
+                                      tag)
     return http.json_response(outcome.body(), outcome.status)
 
 

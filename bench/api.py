@@ -21,6 +21,7 @@ class BenchError(RuntimeError):
 class Reply:
     status: int
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Send = Callable[[str, str, dict[str, str], str | None], Reply]
@@ -37,7 +38,8 @@ def over_chalice(client: Any) -> Send:
         response = getattr(client.http, method.lower())(path, headers=headers,
                                                          body=body)
         return Reply(response.status_code,
-                     json.loads(response.body) if response.body else None)
+                     json.loads(response.body) if response.body else None,
+                     dict(response.headers))
 
     return send
 
@@ -48,7 +50,8 @@ def over_http(base_url: str) -> Send:
     def send(method: str, path: str, headers: dict[str, str], body: str | None) -> Reply:
         response = requests.request(method, base_url + path, headers=headers,
                                     data=body, timeout=60)
-        return Reply(response.status_code, response.json() if response.content else None)
+        return Reply(response.status_code, response.json() if response.content else None,
+                     dict(response.headers))
 
     return send
 
@@ -59,9 +62,10 @@ class Api:
     tokens: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def call(self, method: str, path: str, user: str = "alice",
-             roles: Sequence[str] = EDITOR, body: Any = None) -> Reply:
+             roles: Sequence[str] = EDITOR, body: Any = None,
+             headers: dict[str, str] | None = None) -> Reply:
         """Tokens are minted once per user, so a timed call times only the route."""
-        return self.send(method, path, self.headers(user, roles),
+        return self.send(method, path, {**self.headers(user, roles), **(headers or {})},
                          None if body is None else json.dumps(body))
 
     def token(self, user: str, roles: Sequence[str] = EDITOR) -> str:
@@ -75,11 +79,14 @@ class Api:
                 "Content-Type": "application/json"}
 
     def expect(self, status: int, method: str, path: str, **kwargs: Any) -> Any:
+        return self.expect_reply(status, method, path, **kwargs).body
+
+    def expect_reply(self, status: int, method: str, path: str, **kwargs: Any) -> Reply:
         reply = self.call(method, path, **kwargs)
         if reply.status != status:
             raise BenchError(f"{method} {path}: expected {status}, got "
                              f"{reply.status} {reply.body!r}")
-        return reply.body
+        return reply
 
     def workstation(self, user: str) -> str:
         created = self.expect(201, "POST", "/workstations", user=user,

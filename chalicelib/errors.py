@@ -86,6 +86,13 @@ class ConcurrentUpdate(Conflict):
     code = "concurrent_update"
 
 
+class PreconditionFailed(ServiceError):
+    """An If-Match named a session that is not the item's current one."""
+
+    status = 412
+    code = "precondition_failed"
+
+
 class RateLimited(ServiceError):
     status = 429
     code = "rate_limited"

@@ -14,6 +14,8 @@ from chalice.app import Chalice, Request, Response
 from chalicelib.auth import bearer_token, require_role
 from chalicelib.bootstrap import verifier
 from chalicelib.domain.principal import Principal
+from chalicelib.domain.session_tags import tag_of
+from chalicelib.domain.sessions import EditSession
 from chalicelib.errors import RateLimited, ServiceError
 from chalicelib.logs import bind_request, log_outcome
 
@@ -116,8 +118,15 @@ def body_of(request: Request) -> bytes | None:
     return cast(bytes, request.raw_body) or None
 
 
-def json_response(body: Any, status: int = 200) -> Response:
-    return Response(body=json.dumps(body), status_code=status, headers=JSON)
+def json_response(body: Any, status: int = 200,
+                  headers: Headers | None = None) -> Response:
+    return Response(body=json.dumps(body), status_code=status,
+                    headers={**JSON, **(headers or {})})
+
+
+def etag(session: EditSession) -> Headers:
+    """The session's entity tag, for `If-Match` on force-release."""
+    return {"ETag": f'"{tag_of(session)}"'}
 
 
 def no_content() -> Response:

@@ -153,6 +153,23 @@ def no_body(raw: bytes | None) -> None:
     fields(parse_json_object(raw, allow_empty=True), {})
 
 
+# One strong entity tag, "opaque" (RFC 9110 section 8.8.3); a list has inner quotes.
+_ENTITY_TAG = re.compile(r'"([\x21\x23-\x7e]*)"')
+
+
+def entity_tag(header: str | None) -> str | None:
+    """The tag of an `If-Match` header, or None when it is absent or `*` (any
+    current session). A weak tag or a list of tags is refused: the request has to
+    name one session exactly."""
+    if header is None or header.strip() == "*":
+        return None
+    match = _ENTITY_TAG.fullmatch(header.strip())
+    if match is None:
+        raise ValidationFailed("If-Match", 'must be one strong entity tag ("...") '
+                               "as given in the ETag of GET, or *")
+    return match.group(1)
+
+
 def only_query(query: Mapping[str, str] | None, allowed: set[str]) -> dict[str, str]:
     query = dict(query or {})
     for name in query:

@@ -20,6 +20,7 @@ from typing import Any
 from chalicelib import bootstrap, clock
 from chalicelib.domain import approval_events as events
 from chalicelib.domain import approvals as rules
+from chalicelib.domain import session_tags
 from chalicelib.domain.approvals import (
     Approval,
     ForceReleased,
@@ -29,7 +30,13 @@ from chalicelib.domain.approvals import (
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Effects
 from chalicelib.domain.sessions import EditSession, live_or_none
-from chalicelib.errors import ApprovalClosed, ConcurrentUpdate, NoSession, NotFound
+from chalicelib.errors import (
+    ApprovalClosed,
+    ConcurrentUpdate,
+    NoSession,
+    NotFound,
+    PreconditionFailed,
+)
 from chalicelib.ids import new_id
 from chalicelib.settings import Settings
 from chalicelib.storage import approvals as store
@@ -57,10 +64,25 @@ ALREADY_APPLIED = "already_applied"
 # Force-release ------------------------------------------------------------------------
 
 def force_release(settings: Settings, principal: Principal, item_id: str,
-                  reason: str) -> ForceReleaseOutcome:
+                  reason: str, tag: str | None = None) -> ForceReleaseOutcome:
+    """Release the item's session now, or ask for an approval to. With `tag` (the
+    session's entity tag, from `If-Match`) only that session, and without reading
+    it first: the write's condition checks every field the tag carries."""
+    seen = _seen_session(item_id, tag)
     if settings.force_release_requires_approval:
-        return _request_approval(settings, principal, item_id, reason)
+        return _request_approval(settings, principal, item_id, reason, seen)
+    if seen is not None:
+        return _release_seen(principal, seen, reason)
     return _release_now(principal, item_id, reason)
+
+
+def _seen_session(item_id: str, tag: str | None) -> EditSession | None:
+    if tag is None:
+        return None
+    seen = session_tags.session_of(item_id, tag)
+    if seen is None:
+        raise PreconditionFailed("If-Match is not the entity tag of a session")
+    return seen
 
 
 def _live_session(item_id: str, now: float) -> EditSession:
@@ -76,50 +98,82 @@ def _release_now(principal: Principal, item_id: str, reason: str) -> ForceReleas
     for _ in range(ATTEMPTS):
         now = clock.now()
         session = _live_session(item_id, now)
-        if _commit_release(session, principal.user, reason, now):
-            log.info("session force-released",
-                     extra={"session_id": session.session_id})
-            return ForceReleased(session)
+        try:
+            _commit_release(session, principal.user, reason, now, from_tag=False)
+        except ConditionFailed:
+            continue
+        log.info("session force-released", extra={"session_id": session.session_id})
+        return ForceReleased(session)
     raise ConcurrentUpdate("the item changed hands too often; try again")
 
 
-def _commit_release(session: EditSession, admin: str, reason: str,
-                    now: float) -> bool:
-    """False when the session ended or changed hands since it was read."""
+def _release_seen(principal: Principal, seen: EditSession,
+                  reason: str) -> ForceReleased:
+    """One write: the tag already says which session, so there is nothing to read."""
+    now = clock.now()
+    try:
+        _commit_release(seen, principal.user, reason, now, from_tag=True)
+    except ConditionFailed as failure:
+        slot = failure.item(session_store.SLOT, session_store.SessionRecord)
+        raise _not_as_seen(session_store.to_session(slot), now) from failure
+    log.info("session force-released", extra={"session_id": seen.session_id})
+    return ForceReleased(seen)
+
+
+def _not_as_seen(current: EditSession | None, now: float) -> Exception:
+    """404 when nobody holds the item any more, else 412 with the session that does."""
+    current = live_or_none(current, now)
+    if current is None:
+        return NoSession("nobody holds this item")
+    return PreconditionFailed("the item's session is not the one in If-Match",
+                              session=current.to_dict())
+
+
+def _commit_release(session: EditSession, admin: str, reason: str, now: float,
+                    from_tag: bool) -> None:
+    """Raises ConditionFailed when the session ended or changed hands since it was
+    read; from a tag, also when any field the tag carries no longer holds."""
     tx = Transaction()
     session_store.add_end(tx, session.item_id, session.session_id,
-                          events.RELEASE_REASON, now)
+                          events.RELEASE_REASON, now,
+                          seen=session if from_tag else None)
     add_effects(tx, events.force_released(session, admin, reason, None), now)
-    try:
-        tx.commit()
-    except ConditionFailed:
-        return False
-    return True
+    tx.commit()
 
 
 def _request_approval(settings: Settings, principal: Principal, item_id: str,
-                      reason: str) -> ReleasePending:
+                      reason: str, seen: EditSession | None) -> ReleasePending:
     definition = bootstrap.workflow(settings.force_release_workflow)
     for _ in range(ATTEMPTS):
         now = clock.now()
-        session = _live_session(item_id, now)
+        session = seen or _live_session(item_id, now)
         state = engine.new_approval(new_id("ap"), definition, principal.user, now)
         approval = Approval(state, rules.subject_of(session), reason)
         try:
-            _commit_request(approval, session, now)
+            _commit_request(approval, session, now, from_tag=seen is not None)
             return ReleasePending(approval)
         except ConditionFailed as failure:
+            if seen is not None and failure.failed(session_store.SLOT):
+                # A condition check returns no item (pynamodb cannot ask for it),
+                # so this refusal reads the slot to say who holds the item now.
+                current = session_store.read_current(item_id)
+                raise _not_as_seen(current, now) from failure
             pending = _pending_after(failure, now)
         if pending is not None:
             return ReleasePending(pending)
     raise ConcurrentUpdate("the item or its approval changed; try again")
 
 
-def _commit_request(approval: Approval, session: EditSession, now: float) -> None:
+def _commit_request(approval: Approval, session: EditSession, now: float,
+                    from_tag: bool) -> None:
+    """The approval names the session, its fence and holder; from a tag, those are
+    checked against the slot here. The lease may move meanwhile (heartbeats)."""
     tx = Transaction()
     r = session_store.SessionRecord
-    tx.check(r, session.item_id, session_store.CURRENT,
-             (r.session_id == session.session_id) & (r.expires_at > now),
+    condition = (r.session_id == session.session_id) & (r.expires_at > now)
+    if from_tag:
+        condition &= session_store.still_as_seen(session, with_expiry=False)
+    tx.check(r, session.item_id, session_store.CURRENT, condition,
              label=session_store.SLOT)
     store.add_new(tx, approval)
     add_effects(tx, events.force_release_requested(approval, session), now)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pynamodb.exceptions import GetError, PynamoDBException, QueryError, UpdateError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain.sessions import EditSession, Holder
 from chalicelib.errors import StorageUnavailable
@@ -109,14 +110,33 @@ def _history_record(session: EditSession) -> SessionRecord:
     )
 
 
+def still_as_seen(session: EditSession, with_expiry: bool) -> Condition:
+    """The slot holds `session` with every field as a client saw it (in an entity
+    tag): its holder and fence, and its `expires_at` too when that is reported back.
+    This is what makes a tag safe to write from without reading the slot."""
+    r = SessionRecord
+    condition = (r.session_id == session.session_id) & (r.fence == session.fence)
+    condition &= r.holder_user == session.holder.user
+    condition &= r.holder_ws == session.holder.workstation_id
+    condition &= r.holder_ws_name == session.holder.workstation_name
+    condition &= r.acquired_at == session.acquired_at
+    if with_expiry:
+        condition &= r.expires_at == session.expires_at
+    return condition
+
+
 def add_end(tx: Transaction, item_id: str, session_id: str, reason: str, now: float,
-            holder_user: str | None = None, expired: bool = False) -> None:
-    """End `session_id` if it is still the item's session (and live, unless expired)."""
+            holder_user: str | None = None, expired: bool = False,
+            seen: EditSession | None = None) -> None:
+    """End `session_id` if it is still the item's session (and live, unless expired);
+    with `seen`, only if the slot still holds exactly that session."""
     r = SessionRecord
     condition = r.session_id == session_id
     condition &= (r.expires_at <= now) if expired else (r.expires_at > now)
     if holder_user is not None:
         condition &= r.holder_user == holder_user
+    if seen is not None:
+        condition &= still_as_seen(seen, with_expiry=True)
     tx.update(SessionRecord(item_id, CURRENT), _cleared_fields(), condition=condition,
               label=SLOT)
     tx.update(SessionRecord(item_id, history_key(session_id)),

@@ -20,9 +20,10 @@ class Api:
     stack: RunningStack
 
     def call(self, method: str, path: str, user: str = "alice",
-             roles: list[str] | None = None, body: Any = None) -> requests.Response:
+             roles: list[str] | None = None, body: Any = None,
+             headers: dict[str, str] | None = None) -> requests.Response:
         headers = {"Authorization": f"Bearer {make_token(user, roles)}",
-                   "Content-Type": "application/json"}
+                   "Content-Type": "application/json", **(headers or {})}
         return requests.request(method, self.stack.http_url + path, headers=headers,
                                 data=None if body is None else json.dumps(body),
                                 timeout=30)

@@ -36,6 +36,30 @@ def test_without_approval_the_release_is_immediate(api: Api) -> None:
     assert api.call("GET", "/items/F-1/edit-session").status_code == 404
 
 
+def test_force_release_with_the_etag_of_get_ends_exactly_that_session(
+    api: Api,
+) -> None:
+    alice, bob = api.workstation("alice"), api.workstation("bob")
+    first = api.call("POST", "/items/F-4/edit-session", body={"workstation_id": alice})
+    stale = api.call("GET", "/items/F-4/edit-session").headers["ETag"]
+    api.call("DELETE", "/items/F-4/edit-session", body={
+        "session_id": first.json()["session_id"]})
+    second = api.call("POST", "/items/F-4/edit-session", user="bob",
+                      body={"workstation_id": bob}).json()
+    path = "/items/F-4/edit-session/force-release?reason=stuck"
+
+    refused = api.call("DELETE", path, user="root", roles=["admin"],
+                       headers={"If-Match": stale})
+    current = api.call("GET", "/items/F-4/edit-session").headers["ETag"]
+    released = api.call("DELETE", path, user="root", roles=["admin"],
+                        headers={"If-Match": current})
+
+    assert refused.status_code == 412
+    assert refused.json()["session"] == second
+    assert released.status_code == 200
+    assert released.json()["released"] == second
+
+
 def test_with_approval_the_holder_is_warned_and_a_second_admin_releases(
     approving_stack: RunningStack,
 ) -> None:
