@@ -38,10 +38,17 @@ def deliver(settings: Settings, source_id: str, delivery: Delivery,
               for i in range(0, len(found), events.GROUP_SIZE)]
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        stored = [pair for group in pool.map(
-            lambda group: _store_group(settings, group, event), groups)
-            for pair in group]
-        list(pool.map(_push_stored, stored))
+        return sum(pool.map(lambda group: _store_and_push(settings, group, event),
+                            groups))
+
+
+def _store_and_push(settings: Settings, group: list[events.Recipient],
+                    event: events.Event) -> int:
+    """A group's pushes start as soon as its event is stored, not after every
+    group's: the first watchers hear of it while later groups are still stored."""
+    stored = _store_group(settings, group, event)
+    for pair in stored:
+        _push_stored(pair)
     return len(stored)
 
 

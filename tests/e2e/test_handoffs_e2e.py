@@ -65,7 +65,9 @@ def test_accept_gives_the_requester_the_new_session(api: Api) -> None:
     assert api.call("GET", "/items/H-3/edit-session").json() == new
 
 
-def test_concurrent_accepts_declines_and_releases_leave_one_outcome(api: Api) -> None:
+def test_concurrent_accepts_declines_and_releases_end_as_some_serial_order(
+    api: Api,
+) -> None:
     _, bob, session = held_by_alice(api, "H-4")
     request = ask(api, "H-4", bob)
     path = f"/items/H-4/edit-session/handoff-requests/{request['request_id']}"
@@ -83,13 +85,16 @@ def test_concurrent_accepts_declines_and_releases_leave_one_outcome(api: Api) ->
     with ThreadPoolExecutor(max_workers=10) as pool:
         responses = list(pool.map(act, range(10)))
 
+    # Only serial orders may show: one decision at most, one release at most, and
+    # no release after an accept. A decline, then the holder's release, is one.
+    won = [i % 3 for i, r in enumerate(responses) if r.status_code in (200, 204)]
     assert all(r.status_code < 500 for r in responses)
-    assert len([r for r in responses if r.status_code in (200, 204)]) == 1
+    assert won and won.count(0) + won.count(1) <= 1 and won.count(2) <= 1
+    assert not (0 in won and 2 in won)
     current = api.call("GET", "/items/H-4/edit-session")
-    winner = next(r for r in responses if r.status_code in (200, 204))
-    if winner.status_code == 200 and "session" in winner.json():
+    if 0 in won:
         assert current.json()["holder"]["user"] == "bob"
-    elif winner.status_code == 200:
-        assert current.json()["holder"]["user"] == "alice"
-    else:
+    elif 2 in won:
         assert current.status_code == 404
+    else:
+        assert current.json()["holder"]["user"] == "alice"

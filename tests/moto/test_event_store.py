@@ -11,7 +11,9 @@ from chalicelib.storage.models import EventRecord, WorkstationRecord
 
 
 @pytest.fixture
-def stations(aws, workstation) -> list[str]:
+def stations(aws, workstation, atomic_moto) -> list[str]:
+    """40 workstations: two groups, which delivery stores on two threads at once
+    (so moto must answer one request at a time, as DynamoDB is atomic)."""
     return [workstation(f"user{i}") for i in range(40)]
 
 

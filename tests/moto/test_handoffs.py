@@ -216,7 +216,7 @@ def test_rate_limit_answers_429_with_retry_after(api, held) -> None:
     assert int(response.headers["Retry-After"]) >= 1
 
 
-def test_concurrent_accepts_declines_and_releases_leave_one_outcome(
+def test_concurrent_accepts_declines_and_releases_end_as_some_serial_order(
     api, held, atomic_moto
 ) -> None:
     request = ask(api, held).json_body
@@ -234,17 +234,20 @@ def test_concurrent_accepts_declines_and_releases_leave_one_outcome(
     with ThreadPoolExecutor(max_workers=10) as pool:
         responses = list(pool.map(act, range(10)))
 
-    successes = [r for r in responses if r.status_code in (200, 204)]
-    assert len(successes) == 1
+    # Only serial orders may show: one decision at most, one release at most, and
+    # no release after an accept (the session went to bob). A decline followed by
+    # the holder's release is one of those orders; the reverse is not.
+    won = [i % 3 for i, r in enumerate(responses) if r.status_code in (200, 204)]
     assert all(r.status_code < 500 for r in responses)
+    assert won.count(0) + won.count(1) <= 1 and won.count(2) <= 1
+    assert not (0 in won and 2 in won)
+    assert won
     stored = HandoffRecord.get("item#P-9", f"request#{request['request_id']}")
-    outcome = successes[0]
-    if outcome.status_code == 204:
-        assert stored.status == "pending"  # closed later by the stream consumer
-    elif "session" in outcome.json_body:
-        assert stored.status == "accepted"
-    else:
-        assert stored.status == "declined"
+    expected = {0: "accepted", 1: "declined"}
+    decided = [expected[kind] for kind in won if kind in expected]
+    # After a release alone the request stays pending until the stream consumer
+    # closes it.
+    assert stored.status == (decided[0] if decided else "pending")
 
 
 def _audit_actions(api) -> list[str]:
