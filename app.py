@@ -1,6 +1,14 @@
 """Edit Sessions: routes and event handlers only. The service is in chalicelib/."""
 
+# ruff: noqa: E402 (the collector is switched off before the imports)
+
 from __future__ import annotations
+
+import gc
+
+# Start-up only builds objects that live as long as the process: no collections
+# while it runs; what it built is frozen below, out of every later collection.
+gc.disable()
 
 import os
 
@@ -22,6 +30,8 @@ from chalicelib.services import (
 )
 
 settings = bootstrap.start()
+gc.freeze()
+gc.enable()
 
 app = Chalice(app_name="edit-sessions")
 app.experimental_feature_flags.update(["WEBSOCKETS"])

@@ -26,9 +26,10 @@ def start() -> Settings:
     process here, with a message, instead of on the first request."""
     current = get_settings()
     logs.setup(current.log_level)
-    # Bind every model to the one shared connection before the first request, so no
-    # read builds a botocore session of its own.
-    shared_connection()
+    # Bind every model to the one shared connection, and build its botocore client,
+    # during start-up: no read builds a session of its own, and the client's models
+    # are loaded while app.py has the collector off (then frozen with the rest).
+    shared_connection().client  # noqa: B018
     workflows()
     if current.force_release_requires_approval:
         workflow(current.force_release_workflow)

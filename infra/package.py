@@ -15,13 +15,16 @@ needed: chalice reads only botocore's endpoint data, never calls AWS.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
+from py_compile import PycInvalidationMode
 from typing import Any
 
 from chalice.config import Config
@@ -151,6 +154,30 @@ def add_workflows(bundle: Path) -> None:
                 archive.write(path, name)
 
 
+def add_bytecode(bundle: Path) -> None:
+    """Lambda's file system is read-only, so Python cannot cache bytecode there:
+    without .pyc files in the bundle, every cold start compiles each module it
+    imports (app, chalicelib and the vendored libraries). Hash-based .pyc files,
+    because chalice stamps every file in the zip with the same date; any
+    __pycache__ chalice copied from the project is dropped. Chalice picks the Lambda
+    runtime from this Python's version, so the cache tag matches."""
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch) / "bundle"
+        with zipfile.ZipFile(bundle) as archive:
+            kept = [i for i in archive.infolist() if "__pycache__/" not in i.filename]
+            archive.extractall(root, members=kept)
+        compileall.compile_dir(root, quiet=2, workers=0,
+                               invalidation_mode=PycInvalidationMode.UNCHECKED_HASH)
+        rebuilt = Path(scratch) / "deployment.zip"
+        with zipfile.ZipFile(bundle) as source, \
+                zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in kept:
+                target.writestr(info, source.read(info))
+            for path in sorted(root.rglob("*.pyc")):
+                target.write(path, path.relative_to(root).as_posix())
+        shutil.move(rebuilt, bundle)
+
+
 def _fresh(out: Path) -> None:
     """Empty a previous package folder; refuse to empty any other folder."""
     if out.exists() and any(out.iterdir()) and not (out / "sam.json").exists():
@@ -168,6 +195,7 @@ def package(stage: str, out: Path) -> Path:
 
     run_chalice(stage, merge_file, out)
     add_workflows(out / "deployment.zip")
+    add_bytecode(out / "deployment.zip")
     return out / "sam.json"
 
 
