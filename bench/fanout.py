@@ -8,6 +8,8 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,10 +76,58 @@ def run(watchers: int = 1000, delay: float = 0.02, repeats: int = 5) -> list[Fig
         add_watchers(BUSY, watchers)
         quiet, busy = route_latencies(world.api, holder, repeats)
         outcome = fan_out(world, holder, posts)
-    if outcome.posted != watchers:
-        raise BenchError(f"{outcome.posted} of {watchers} watchers were posted to")
+        with without_table_snapshots() as cancelled:
+            uncopied = fan_out(world, holder, posts)
+    for result in (outcome, uncopied):
+        if result.posted != watchers:
+            raise BenchError(f"{result.posted} of {watchers} watchers were posted to")
+    if cancelled:
+        raise BenchError(f"{len(cancelled)} transactions were cancelled while moto "
+                         "kept no snapshot to roll back to; that figure would lie")
     return [fan_out_figure(outcome, watchers, delay),
+            uncopied_figure(uncopied, watchers),
             latency_figure(quiet, busy, watchers)]
+
+
+@contextmanager
+def without_table_snapshots() -> Iterator[list[Exception]]:
+    """For a second, diagnostic fan-out: moto's TransactWriteItems deep-copies the
+    whole table of each part before writing (to roll back a cancelled transaction),
+    which is most of the first fan-out's time and nothing DynamoDB does. Here moto
+    keeps no copy. A cancelled transaction would then keep its partial writes, so
+    each one is collected, and any one makes the figure void."""
+    import copy
+
+    import moto.dynamodb.models as dynamodb_models
+    from moto.dynamodb.exceptions import TransactionCanceledException
+    from moto.dynamodb.models.table import Table
+
+    class NoTableCopies:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copy, name)
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    backend = dynamodb_models.DynamoDBBackend
+    original = backend.transact_write_items
+    cancelled: list[Exception] = []
+
+    def noting_cancellations(self: Any, transact_items: Any) -> None:
+        try:
+            original(self, transact_items)
+        except TransactionCanceledException as exc:
+            cancelled.append(exc)
+            raise
+
+    dynamodb_models.copy = NoTableCopies()  # type: ignore[assignment]
+    backend.transact_write_items = noting_cancellations  # type: ignore[method-assign]
+    try:
+        yield cancelled
+    finally:
+        dynamodb_models.copy = copy
+        backend.transact_write_items = original  # type: ignore[method-assign]
 
 
 def add_watchers(item_id: str, count: int) -> None:
@@ -140,6 +190,15 @@ def fan_out_figure(outcome: FanOut, watchers: int, delay: float) -> Figure:
     return Figure(f"fan-out: time until {watchers} watchers posted",
                   outcome.all_posted, "s", ALL_POSTED_TARGET, note=note,
                   details=details)
+
+
+def uncopied_figure(outcome: FanOut, watchers: int) -> Figure:
+    note = (f"the same fan-out again, moto copying no tables: moto "
+            f"{outcome.moto:.2f} s, CPU outside moto {outcome.own_cpu:.2f} s")
+    details = {"posted": outcome.posted, "moto_s": outcome.moto,
+               "own_cpu_s": outcome.own_cpu, "calls": outcome.calls}
+    return Figure(f"fan-out to {watchers}, moto keeping no table copies",
+                  outcome.all_posted, "s", None, note=note, details=details)
 
 
 def latency_figure(quiet: float, busy: float, watchers: int) -> Figure:
