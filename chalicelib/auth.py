@@ -41,6 +41,7 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from exc
 
+        _check_times(claims)
         return self._principal(claims)
 
     @property
@@ -58,7 +59,8 @@ class TokenVerifier:
         user = claims["sub"]
         roles = claims.get(self.settings.auth_roles_claim, [])
         if not isinstance(user, str) or not user or len(user) > 256:
-            raise Unauthenticated("invalid token: sub must be a non-empty string")
+            raise Unauthenticated("invalid token: sub must be a string of 1 to 256 "
+                                  "characters")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthenticated("invalid token: roles must be a list of strings")
         return Principal(user=user, roles=frozenset(roles))
@@ -85,3 +87,13 @@ def build_verifier(settings: Settings, secret: str) -> TokenVerifier:
     if not secret:
         raise ValueError("AUTH_JWT_SECRET (or AUTH_JWT_SECRET_PARAMETER) must be set")
     return TokenVerifier(settings, secret)
+
+
+def _check_times(claims: dict[str, Any]) -> None:
+    """PyJWT also takes a time written as a string of digits; a JWT's NumericDate
+    is a JSON number (RFC 7519 section 2), so such a token is refused."""
+    for name in ("exp", "iat", "nbf"):
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool)
+                               or not isinstance(value, (int, float))):
+            raise Unauthenticated(f"invalid token: {name} must be a number")

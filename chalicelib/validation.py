@@ -28,12 +28,16 @@ class Text:
     pattern: re.Pattern[str] | None = None
 
     def check(self, field: str, value: Any) -> str:
+        if value is None:
+            raise ValidationFailed(field, "is required")
         if not isinstance(value, str):
             raise ValidationFailed(field, "must be a string")
         if not self.min_len <= len(value) <= self.max_len:
             raise ValidationFailed(
                 field, f"must be {self.min_len} to {self.max_len} characters"
             )
+        if self.min_len > 0 and value.isspace():
+            raise ValidationFailed(field, "must not be blank")
         if self.pattern is not None and not self.pattern.fullmatch(value):
             raise ValidationFailed(field, "has characters that are not allowed")
         if any(_unprintable(ch) for ch in value):
@@ -62,8 +66,11 @@ class Choice:
     options: tuple[str, ...]
 
     def check(self, field: str, value: Any) -> str:
+        choices = ", ".join(self.options)
+        if value is None:
+            raise ValidationFailed(field, f"is required: one of {choices}")
         if value not in self.options:
-            raise ValidationFailed(field, f"must be one of {', '.join(self.options)}")
+            raise ValidationFailed(field, f"must be one of {choices}")
         return str(value)
 
 
@@ -130,11 +137,9 @@ def event_id(field: str, value: Any) -> str:
 def bounded_int(field: str, raw: str | None, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
-    if not (raw.isascii() and raw.isdigit()):
-        raise ValidationFailed(field, "must be a whole number")
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise ValidationFailed(field, f"must be a whole number from {low} to {high}")
     value = int(raw)
-    if not low <= value <= high:
-        raise ValidationFailed(field, f"must be between {low} and {high}")
     return value
 
 

@@ -2,9 +2,12 @@
 so that a force-release ends exactly that session and no later one.
 
 A tag carries every field of the session as it was shown. The service need not
-trust it: a write that uses a tag is conditioned on each of those fields, so a
-stale, altered or forged tag matches nothing and changes nothing. Carrying the
-fields is what lets that write go out without reading the session first.
+trust it: a write that uses a tag is conditioned on the session's id, fence, holder
+and start, so a tag of another session, or one altered to name another holder,
+matches nothing and changes nothing. Carrying the fields is what lets that write
+go out without reading the session first. The lease (`expires_at`) is in the tag,
+so that GET's tag changes with what it shows, but a heartbeat since does not make
+the tag stale: the session is still the one the client saw.
 """
 
 from __future__ import annotations

@@ -109,7 +109,9 @@ def _release_now(principal: Principal, item_id: str, reason: str) -> ForceReleas
 
 def _release_seen(principal: Principal, seen: EditSession,
                   reason: str) -> ForceReleased:
-    """One write: the tag already says which session, so there is nothing to read."""
+    """One write: the tag already says which session, so there is nothing to read.
+    The answer shows the session as the tag does; a heartbeat since the tag was
+    taken has moved its `expires_at`, which is not read back."""
     now = clock.now()
     try:
         _commit_release(seen, principal.user, reason, now, from_tag=True)
@@ -167,12 +169,12 @@ def _request_approval(settings: Settings, principal: Principal, item_id: str,
 def _commit_request(approval: Approval, session: EditSession, now: float,
                     from_tag: bool) -> None:
     """The approval names the session, its fence and holder; from a tag, those are
-    checked against the slot here. The lease may move meanwhile (heartbeats)."""
+    checked against the slot here."""
     tx = Transaction()
     r = session_store.SessionRecord
     condition = (r.session_id == session.session_id) & (r.expires_at > now)
     if from_tag:
-        condition &= session_store.still_as_seen(session, with_expiry=False)
+        condition &= session_store.still_as_seen(session)
     tx.check(r, session.item_id, session_store.CURRENT, condition,
              label=session_store.SLOT)
     store.add_new(tx, approval)

@@ -110,18 +110,17 @@ def _history_record(session: EditSession) -> SessionRecord:
     )
 
 
-def still_as_seen(session: EditSession, with_expiry: bool) -> Condition:
-    """The slot holds `session` with every field as a client saw it (in an entity
-    tag): its holder and fence, and its `expires_at` too when that is reported back.
-    This is what makes a tag safe to write from without reading the slot."""
+def still_as_seen(session: EditSession) -> Condition:
+    """The slot holds `session` as a client saw it (in an entity tag): the same id,
+    fence, holder and start. This is what makes a tag safe to write from without
+    reading the slot. The lease is left out: heartbeats move it all the time, and
+    the session is still the one the client saw."""
     r = SessionRecord
     condition = (r.session_id == session.session_id) & (r.fence == session.fence)
     condition &= r.holder_user == session.holder.user
     condition &= r.holder_ws == session.holder.workstation_id
     condition &= r.holder_ws_name == session.holder.workstation_name
     condition &= r.acquired_at == session.acquired_at
-    if with_expiry:
-        condition &= r.expires_at == session.expires_at
     return condition
 
 
@@ -136,7 +135,7 @@ def add_end(tx: Transaction, item_id: str, session_id: str, reason: str, now: fl
     if holder_user is not None:
         condition &= r.holder_user == holder_user
     if seen is not None:
-        condition &= still_as_seen(seen, with_expiry=True)
+        condition &= still_as_seen(seen)
     tx.update(SessionRecord(item_id, CURRENT), _cleared_fields(), condition=condition,
               label=SLOT)
     tx.update(SessionRecord(item_id, history_key(session_id)),

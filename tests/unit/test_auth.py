@@ -101,3 +101,17 @@ def test_viewer_cannot_edit() -> None:
 def test_missing_or_malformed_authorization_header_is_refused(header: str | None) -> None:
     with pytest.raises(Unauthenticated):
         bearer_token(header)
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
+def test_a_time_claim_written_as_a_string_is_refused(claim: str) -> None:
+    soon = str(int(time.time()) + 3600 if claim == "exp" else int(time.time()) - 10)
+    with pytest.raises(Unauthenticated) as refused:
+        VERIFIER.verify(make_token("alice", **{claim: soon}))
+    assert f"{claim} must be a number" in refused.value.message
+
+
+def test_an_over_long_sub_is_refused_with_its_limit() -> None:
+    with pytest.raises(Unauthenticated) as refused:
+        VERIFIER.verify(make_token("a" * 257))
+    assert "1 to 256 characters" in refused.value.message

@@ -120,3 +120,26 @@ def test_routes_without_a_body_refuse_one() -> None:
         v.no_body(b"not json")
     with pytest.raises(ValidationFailed):
         v.no_body(b'{"evil": 1}')
+
+
+@pytest.mark.parametrize("raw", ["0", "201", "-1", "ten"])
+def test_a_refused_limit_says_which_numbers_are_allowed(raw: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        v.bounded_int("limit", raw, 50, 1, 200)
+    assert "from 1 to 200" in refused.value.message
+
+
+@pytest.mark.parametrize("name", [" ", "   ", "\t\n"])
+def test_a_name_of_only_white_space_is_blank(name: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        v.Text(1, 64).check("name", name)
+    assert refused.value.message == "name: must not be blank"
+
+
+def test_an_absent_value_is_said_to_be_required() -> None:
+    with pytest.raises(ValidationFailed) as text:
+        v.Text(1, 64).check("target_id", None)
+    with pytest.raises(ValidationFailed) as choice:
+        v.Choice(("edit_session", "approval")).check("target_type", None)
+    assert text.value.message == "target_id: is required"
+    assert choice.value.message.startswith("target_type: is required")
