@@ -67,7 +67,8 @@ def force_release(settings: Settings, principal: Principal, item_id: str,
                   reason: str, tag: str | None = None) -> ForceReleaseOutcome:
     """Release the item's session now, or ask for an approval to. With `tag` (the
     session's entity tag, from `If-Match`) only that session, and without reading
-    it first: the write's condition checks every field the tag carries."""
+    it first: the write's condition checks the session's id, fence, holder and
+    start as the tag carries them."""
     seen = _seen_session(item_id, tag)
     if settings.force_release_requires_approval:
         return _request_approval(settings, principal, item_id, reason, seen)
@@ -134,7 +135,7 @@ def _not_as_seen(current: EditSession | None, now: float) -> Exception:
 def _commit_release(session: EditSession, admin: str, reason: str, now: float,
                     from_tag: bool) -> None:
     """Raises ConditionFailed when the session ended or changed hands since it was
-    read; from a tag, also when any field the tag carries no longer holds."""
+    read, or, from a tag, when the slot holds another session than the tag's."""
     tx = Transaction()
     session_store.add_end(tx, session.item_id, session.session_id,
                           events.RELEASE_REASON, now,
